@@ -1,0 +1,3 @@
+from migq.cli import main
+
+main()

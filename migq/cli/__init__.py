@@ -1,0 +1,29 @@
+"""The migq command line: thin typer commands over the library.
+
+Import discipline: this package must not import pandas, openpyxl, SQLAlchemy or matplotlib at
+module level, so that ``migq --help`` stays instant (a test checks ``sys.modules``). Command
+bodies import what they need.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from migq.cli import common
+from migq.cli.common import app
+
+# Each area registers its commands on ``app`` (or adds a sub-app) when imported.
+from migq.cli import questionnaire_cmd  # noqa: E402,F401  (questionnaire check/show/xlsform)
+from migq.cli import recipients_cmd  # noqa: E402,F401  (recipients list/import)
+from migq.cli import send_cmd  # noqa: E402,F401  (send)
+from migq.cli import db_cmd  # noqa: E402,F401  (db upgrade, doctor, backup, key rotate)
+
+
+def main() -> None:
+    """Console-script entry point: run the app, turning MigqError into one 'Error:' line."""
+    common.run(app, sys.argv[1:])
+
+
+__all__ = ["app", "main", "typer"]
