@@ -1,0 +1,90 @@
+"""Shared fixtures: a real database on each backend, a stable terminal width, a CLI runner.
+
+PostgreSQL tests need $MIGQ_TEST_POSTGRES_URL (``.ci/run`` starts a throwaway server and sets
+it). Each test gets a database of its own, cloned from a migrated template so it is fast.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+PG_URL = os.environ.get("MIGQ_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(autouse=True)
+def _stable_terminal(monkeypatch):
+    # rich wraps at the terminal width; pin it so output assertions are stable (fastapi-cli).
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("MIGQ_USER", "tester")
+    monkeypatch.delenv("MIGQ_DATABASE_URL", raising=False)
+
+
+def _admin_engine():
+    from sqlalchemy import create_engine
+
+    base = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    return create_engine(base.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+
+
+_TEMPLATE = {"made": False}
+
+
+def _pg_database() -> tuple[str, callable]:
+    from sqlalchemy import text
+
+    admin = _admin_engine()
+    base = PG_URL.rsplit("/", 1)[0]
+    if not _TEMPLATE["made"]:
+        from migq.store.db import open_store
+
+        with admin.connect() as c:
+            c.execute(text("DROP DATABASE IF EXISTS migq_template"))
+            c.execute(text("CREATE DATABASE migq_template"))
+        with open_store(base + "/migq_template"):
+            pass
+        _TEMPLATE["made"] = True
+    name = "t_" + uuid.uuid4().hex[:12]
+    with admin.connect() as c:
+        c.execute(text(f"CREATE DATABASE {name} TEMPLATE migq_template"))
+
+    def drop():
+        with admin.connect() as c:
+            c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+    return base + "/" + name, drop
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path):
+    """A fresh, migrated workspace database URL on each backend."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "migq.db")
+        return
+    if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("MIGQ_TEST_POSTGRES_URL is not set on CI: .ci/run must start PostgreSQL")
+        pytest.skip("no PostgreSQL server: set MIGQ_TEST_POSTGRES_URL (see .ci/run)")
+    url, drop = _pg_database()
+    yield url
+    drop()
+
+
+@pytest.fixture
+def store(db_url):
+    from migq.store.db import open_store
+
+    with open_store(db_url) as s:
+        yield s
+
+
+@pytest.fixture
+def runner():
+    from typer.testing import CliRunner
+
+    return CliRunner()
