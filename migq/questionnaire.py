@@ -162,3 +162,38 @@ class Questionnaire:
     def key(self) -> str:
         """``form_id-version``: the folder and register key of this questionnaire."""
         return f"{self.form_id}-{self.version}"
+
+
+def to_dict(q: Questionnaire) -> dict:
+    """A JSON-able form of the model (what the store keeps and ``show --format json`` prints)."""
+    from dataclasses import asdict
+
+    d = asdict(q)
+    d["deadline"] = q.deadline.isoformat() if q.deadline else None
+    d["source"] = str(q.source) if q.source else None
+    return d
+
+
+def from_dict(d: dict) -> Questionnaire:
+    """Inverse of ``to_dict``."""
+    items = tuple(
+        Question(**{**it, "choices": tuple(Choice(**c) for c in it.get("choices", ()))})
+        for it in d["items"]
+    )
+    return Questionnaire(
+        form_id=d["form_id"],
+        version=d["version"],
+        titles=d["titles"],
+        default_language=d["default_language"],
+        languages=tuple(d["languages"]),
+        items=items,
+        deadline=date.fromisoformat(d["deadline"]) if d.get("deadline") else None,
+        positions=tuple(
+            Position(**{**p, "choices": tuple(p["choices"]), "codes": tuple(p.get("codes", ()))})
+            for p in d.get("positions", ())
+        ),
+        codes=tuple(
+            Code(**{**c, "questions": tuple(c["questions"])}) for c in d.get("codes", ())
+        ),
+        source=Path(d["source"]) if d.get("source") else None,
+    )
