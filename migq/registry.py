@@ -152,6 +152,7 @@ class Roster:
             return f"{found.iso3} ({found.name()})"
         code = str(text).strip().upper()
         close = difflib.get_close_matches(code, self.codes, n=3, cutoff=0.6)
+        close.sort(key=lambda c: c[0] != code[:1])  # a typo rarely hits the first letter
         if not close:
             names = difflib.get_close_matches(normalize(text), self._by_name, n=3, cutoff=0.75)
             close = list(dict.fromkeys(self._by_name[n].iso3 for n in names))
