@@ -1,0 +1,233 @@
+"""Guard checks for ZIP-based files (.xlsx, .xlsm, .ods), run on bytes in memory.
+
+Order matters: everything that needs only the central directory (member count, names,
+declared sizes) runs before any byte is decompressed. Decompression is ours, not zipfile's:
+each member's raw deflate data is inflated in bounded chunks with a running cap, so a member
+that lies about its size is stopped as soon as it expands past what it declared -- a bomb is
+never inflated fully, and since declared sizes already passed the limits, the actual ones do.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import unicodedata
+import zipfile
+import zlib
+from pathlib import Path
+
+from migq.errors import Problem, Severity
+from migq.forms.guard_messages import RejectedFile
+from migq.forms.guard_scan import PartScanner
+
+CHUNK = 64 * 1024
+RATIO_FLOOR = 1024 * 1024  # members smaller than this may compress as well as they like
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+_WORKBOOK_TYPES = (b"spreadsheetml.sheet.main", b"sheet.macroenabled.main", b"spreadsheetml.template.main")
+_OTHER_ODF = {b"application/vnd.oasis.opendocument.text": ("word_document", "an OpenDocument .odt file"),
+              b"application/vnd.oasis.opendocument.presentation": ("presentation", "an OpenDocument .odp file")}
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB"
+
+
+def _normal(name: str) -> str:
+    return unicodedata.normalize("NFC", name.replace("\\", "/").lstrip("/")).lower()
+
+
+def count_from_end_record(data: bytes) -> int | None:
+    """The member count the end-of-central-directory record declares, read before zipfile
+    builds its list of every entry; None if absent or ZIP64."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 65557))
+    if at < 0 or at + 22 > len(data):
+        return None
+    total = struct.unpack_from("<H", data, at + 10)[0]
+    return None if total == 0xFFFF else total
+
+
+def inflate(data: bytes, info: zipfile.ZipInfo, path):
+    """Yield the decompressed bytes of one member in chunks of at most CHUNK bytes."""
+    off = info.header_offset
+    if data[off : off + 4] != b"PK\x03\x04":
+        raise RejectedFile("corrupt_zip", path, detail=f"'{info.filename}' is missing")
+    name_len, extra_len = struct.unpack_from("<HH", data, off + 26)
+    encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
+    if data[off + 30 : off + 30 + name_len] != info.orig_filename.encode(encoding, "replace"):
+        raise RejectedFile("corrupt_zip", path, detail=f"'{info.filename}' has two different names")
+    start = off + 30 + name_len + extra_len
+    raw = memoryview(data)[start : start + info.compress_size]
+    if len(raw) < info.compress_size:
+        raise RejectedFile("corrupt_zip", path, detail=f"'{info.filename}' is cut short")
+    if info.compress_type == zipfile.ZIP_STORED:
+        for i in range(0, len(raw), CHUNK):
+            yield bytes(raw[i : i + CHUNK])
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise RejectedFile("corrupt_zip", path, detail=f"'{info.filename}' uses compression method {info.compress_type}")
+    inflater = zlib.decompressobj(-15)
+    try:
+        for i in range(0, len(raw), CHUNK):
+            pending = bytes(raw[i : i + CHUNK])
+            while pending:
+                out = inflater.decompress(pending, CHUNK)
+                pending = inflater.unconsumed_tail
+                if out:
+                    yield out
+        while not inflater.eof and (out := inflater.decompress(b"", CHUNK)):
+            yield out
+    except zlib.error as exc:
+        raise RejectedFile("corrupt_zip", path, detail=f"'{info.filename}': {exc}") from None
+    if not inflater.eof:
+        raise RejectedFile("corrupt_zip", path, detail=f"'{info.filename}' is cut short")
+
+
+def read_small(data: bytes, info: zipfile.ZipInfo, path, cap: int = 1024 * 1024) -> bytes:
+    """The first ``cap`` bytes of a member (for content types, mimetype, manifest)."""
+    buf = b""
+    for chunk in inflate(data, info, path):
+        buf += chunk
+        if len(buf) >= cap:
+            break
+    return buf[:cap]
+
+
+def _open(data: bytes, path, limits) -> list[zipfile.ZipInfo]:
+    declared = count_from_end_record(data)
+    if declared is not None and declared > limits.max_zip_members:
+        raise RejectedFile("too_many_members", path, count=declared, limit=limits.max_zip_members)
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, struct.error) as exc:
+        raise RejectedFile("corrupt_zip", path, detail=str(exc) or type(exc).__name__) from None
+    if len(infos) > limits.max_zip_members:
+        raise RejectedFile("too_many_members", path, count=len(infos), limit=limits.max_zip_members)
+    seen: dict[str, str] = {}
+    for info in infos:
+        key = _normal(info.filename)
+        if key in seen:
+            first = seen[key]
+            detail = "" if first == info.filename else f" (as '{first}' and '{info.filename}')"
+            raise RejectedFile("duplicate_part", path, part=info.filename, detail=detail)
+        seen[key] = info.filename
+        if info.flag_bits & 0x1:
+            raise RejectedFile("encrypted", path)
+    return infos
+
+
+def _check_declared_sizes(infos, path, limits) -> None:
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > limits.max_member_bytes:
+            detail = f"'{info.filename}' declares {_mb(info.file_size)}"
+        elif info.file_size > RATIO_FLOOR and ratio > limits.max_ratio:
+            detail = f"'{info.filename}' is compressed {ratio:.0f} to 1"
+        else:
+            continue
+        raise RejectedFile("zip_bomb", path, detail=detail)
+    if total > limits.max_uncompressed_bytes:
+        raise RejectedFile("zip_bomb", path, detail=f"its parts declare {_mb(total)} in all")
+    if total > RATIO_FLOOR and total / max(packed, 1) > limits.max_ratio:
+        raise RejectedFile("zip_bomb", path, detail=f"it is compressed {total / max(packed, 1):.0f} to 1")
+
+
+def _classify(data: bytes, infos, path) -> str:
+    """'xlsx' or 'ods' (xlsm is decided later from macros); anything else is rejected."""
+    by_name = {_normal(i.filename): i for i in infos}
+    if "mimetype" in by_name:
+        mime = read_small(data, by_name["mimetype"], path, 200).strip()
+        if mime.startswith(_ODS_MIME):
+            manifest = by_name.get("meta-inf/manifest.xml")
+            if manifest and b"encryption-data" in read_small(data, manifest, path):
+                raise RejectedFile("encrypted", path)
+            return "ods"
+        for prefix, (code, detail) in _OTHER_ODF.items():
+            if mime.startswith(prefix):
+                raise RejectedFile(code, path, detail=detail)
+        shown = mime.decode("ascii", "replace")[:60]
+        raise RejectedFile("not_a_workbook_zip", path, detail=f"an OpenDocument file of type '{shown}'")
+    if "[content_types].xml" in by_name:
+        types = read_small(data, by_name["[content_types].xml"], path).lower()
+        if "xl/workbook.xml" in by_name or any(t in types for t in _WORKBOOK_TYPES):
+            return "xlsx"
+        if "xl/workbook.bin" in by_name:
+            raise RejectedFile("xlsb", path)
+        if "word/document.xml" in by_name:
+            raise RejectedFile("word_document", path, detail="a Word .docx file")
+        if "ppt/presentation.xml" in by_name:
+            raise RejectedFile("presentation", path, detail="a PowerPoint .pptx file")
+        raise RejectedFile("not_a_workbook_zip", path, detail="an Office file of another kind")
+    inner = [i.filename for i in infos if i.filename.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods"))]
+    if inner:
+        raise RejectedFile("zipped_workbook", path, detail=", ".join(inner[:3]))
+    files = [i.filename for i in infos if not i.is_dir()]
+    listed = ", ".join(files[:3]) + (", ..." if len(files) > 3 else "")
+    raise RejectedFile("not_a_workbook_zip", path, detail=f"{len(files)} files: {listed}" if files else "it is empty")
+
+
+def _role(name: str, kind: str) -> str:
+    low = _normal(name)
+    if kind == "xlsx" and low.startswith("xl/worksheets/") and low.endswith(".xml") and "/_rels/" not in low:
+        return "worksheet"
+    if kind == "ods" and low == "content.xml":
+        return "ods_content"
+    return "xml"
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith((b"<", b"\x00<", b"\xff\xfe<", b"\xfe\xff\x00<"))
+
+
+def _scan_members(data: bytes, infos, path, kind: str, limits) -> None:
+    for info in infos:
+        if info.is_dir():
+            continue
+        size, crc, scanner, first = 0, 0, None, True
+        for chunk in inflate(data, info, path):
+            size += len(chunk)
+            if size > info.file_size:
+                raise RejectedFile("zip_bomb", path, detail=f"'{info.filename}' expands beyond the {info.file_size:,} bytes it declares")
+            crc = zlib.crc32(chunk, crc)
+            if first:  # scan parts named or looking like XML; pictures and .bin stay unscanned
+                first = False
+                if info.filename.lower().endswith(_XML_SUFFIXES) or _looks_like_xml(chunk):
+                    scanner = PartScanner(info.filename, _role(info.filename, kind), path, limits)
+            if scanner:
+                scanner.feed(chunk)
+        if scanner:
+            scanner.finish()
+        if size != info.file_size or crc != info.CRC:
+            raise RejectedFile("corrupt_zip", path, detail=f"'{info.filename}' does not match its checksum or size")
+
+
+def _warnings(data: bytes, infos, path, kind: str) -> tuple[str, list[Problem]]:
+    names = [_normal(i.filename) for i in infos]
+    name = Path(path).name
+    found: list[Problem] = []
+    macros = any(n.endswith("vbaproject.bin") or n.startswith(("xl/macrosheets/", "xl/activex/", "basic/", "scripts/")) for n in names)
+    if kind == "xlsx":
+        types = read_small(data, next(i for i in infos if _normal(i.filename) == "[content_types].xml"), path)
+        if b"macroenabled" in types.lower() or any(n.endswith("vbaproject.bin") for n in names):
+            kind = "xlsm"
+            macros = True
+    if macros:
+        found.append(Problem(code="macros", severity=Severity.WARNING, file=name,
+                             message="the file contains macros or active content.",
+                             hint="Macros never run: migq reads only cell values. Ask the sender to save as .xlsx next time."))
+    if any(n.startswith("xl/externallinks/") for n in names):
+        found.append(Problem(code="external_links", severity=Severity.WARNING, file=name,
+                             message="the file links to other workbooks.",
+                             hint="Links are never followed: migq reads only the values typed into this file. Check answers that may have been formulas."))
+    return kind, found
+
+
+def inspect_zip(data: bytes, path, limits) -> tuple[str, list[Problem]]:
+    """Check a ZIP-based file; return (kind, warnings) or raise RejectedFile."""
+    infos = _open(data, path, limits)
+    _check_declared_sizes(infos, path, limits)
+    kind = _classify(data, infos, path)
+    _scan_members(data, infos, path, kind, limits)
+    return _warnings(data, infos, path, kind)
