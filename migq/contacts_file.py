@@ -79,13 +79,11 @@ def _read_csv(path: Path) -> list[list[str]]:
 
 
 def _read_xlsx(path: Path) -> list[list[str]]:
-    import zipfile
-
     import openpyxl
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
+    except Exception as err:  # any failure to open the user's workbook is the same answer
         raise MigqError(f"cannot open this workbook ({type(err).__name__}: {err}).",
                         hint="Check that it is an Excel .xlsx file and not password-protected.",
                         path=str(path)) from None
