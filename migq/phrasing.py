@@ -28,7 +28,7 @@ from migq._phrasing_grammar import (
 
 __all__ = [
     "LANGS", "RULES", "Noun", "NOUNS", "BASE_KINDS", "Phrase", "spell_number", "quantifier",
-    "subject_phrase", "sentence", "format_share", "format_count_of", "inflect",
+    "subject_phrase", "sentence", "format_share", "format_count_of", "inflect", "unit_fraction",
 ]
 
 LANGS = ("en", "fr", "es")
