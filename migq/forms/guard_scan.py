@@ -31,12 +31,12 @@ _SAFE_ENCODINGS = {
     b"iso-8859-1", b"latin-1", b"latin1", b"windows-1252", b"cp1252",
 }
 _DIMENSION = re.compile(rb"<" + _PREFIX + rb"dimension\s[^>]{0,200}?ref\s*=\s*[\"']([a-z$0-9:]{1,40})[\"']")
-_ROW = re.compile(rb"<" + _PREFIX + rb"row[\s>/][^>]{0,1000}")
+_ROW = re.compile(rb"<" + _PREFIX + rb"row(?=[\s>/])[^>]{0,1000}")
 _ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"'](\d{1,12})[\"']")
 _ODS_EVENT = re.compile(
-    rb"<" + _PREFIX + rb"table-row[\s>/][^>]{0,2000}>?|</" + _PREFIX + rb"table-row>"
-    rb"|<" + _PREFIX + rb"table-cell[\s>/][^>]{0,2000}>?|</" + _PREFIX + rb"table-cell>"
-    rb"|<" + _PREFIX + rb"p[\s>/]"
+    rb"<" + _PREFIX + rb"table-row(?=[\s>/])[^>]{0,2000}>?|</" + _PREFIX + rb"table-row>"
+    rb"|<" + _PREFIX + rb"table-cell(?=[\s>/])[^>]{0,2000}>?|</" + _PREFIX + rb"table-cell>"
+    rb"|<" + _PREFIX + rb"p(?=[\s>/])"
 )
 _ROWS_REPEATED = re.compile(rb"number-rows-repeated\s*=\s*[\"'](\d{1,12})[\"']")
 _COLS_REPEATED = re.compile(rb"number-columns-repeated\s*=\s*[\"'](\d{1,12})[\"']")
