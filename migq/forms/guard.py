@@ -161,11 +161,18 @@ _TEXTUAL_REJECTIONS = {
 }
 
 
+def _too_large(path: Path, size: int, limits: GuardLimits) -> RejectedFile:
+    def mb(n: int) -> str:
+        return f"{n / 2**20:.1f}".removesuffix(".0")
+
+    return RejectedFile("too_large", path, size_mb=mb(size), limit_mb=mb(limits.max_file_bytes))
+
+
 def _read(path: Path, limits: GuardLimits) -> bytes:
     try:
         size = path.stat().st_size
         if size > limits.max_file_bytes:
-            raise RejectedFile("too_large", path, size_mb=round(size / 2**20, 1), limit_mb=round(limits.max_file_bytes / 2**20, 1))
+            raise _too_large(path, size, limits)
         return path.read_bytes()
     except OSError as exc:
         raise RejectedFile("unreadable", path, detail=exc.strerror or type(exc).__name__) from None
@@ -181,7 +188,7 @@ def inspect_file(path: Path, data: bytes | None = None, limits: GuardLimits = Gu
     if data is None:
         data = _read(path, limits)
     if len(data) > limits.max_file_bytes:
-        raise RejectedFile("too_large", path, size_mb=round(len(data) / 2**20, 1), limit_mb=round(limits.max_file_bytes / 2**20, 1))
+        raise _too_large(path, len(data), limits)
     kind, warnings = _kind_and_warnings(data, path, limits)
     return GuardReport(path=str(path), kind=kind, size=len(data), sha256=hashlib.sha256(data).hexdigest(), warnings=tuple(warnings))
 
