@@ -71,7 +71,8 @@ def _text_of(data: bytes) -> str | None:
             text = sample.decode("utf-8")
         except UnicodeDecodeError as exc:
             # A multi-byte character cut at the sample's end is fine; anything else is cp1252.
-            text = sample[: exc.start].decode("utf-8") if exc.start >= len(sample) - 3 else sample.decode("cp1252", "replace")
+            cut_at_end = exc.start >= len(sample) - 3
+            text = sample[: exc.start].decode("utf-8") if cut_at_end else sample.decode("cp1252", "replace")
     if not text:
         return None
     printable = sum(ch.isprintable() or ch in "\t\r\n" for ch in text)
@@ -142,9 +143,10 @@ def sniff_kind(data: bytes, name: str) -> str:
         return "xml_spreadsheet"
     headers = _mail_headers(text.lstrip("\ufeff"))
     if headers is not None:
-        if headers.get("x-document-type", "").lower() == "workbook" or "mime-version" in headers and not _MAIL_HEADERS & headers.keys():
+        is_mail = bool(_MAIL_HEADERS & headers.keys())
+        if headers.get("x-document-type", "").lower() == "workbook" or "mime-version" in headers and not is_mail:
             return "mhtml"  # Excel's "single file web page"
-        if _MAIL_HEADERS & headers.keys() or "mime-version" in headers:
+        if is_mail:
             return "eml"
     return "csv" if _is_csv(text, name) else "text"
 
@@ -190,7 +192,8 @@ def inspect_file(path: Path, data: bytes | None = None, limits: GuardLimits = Gu
     if len(data) > limits.max_file_bytes:
         raise _too_large(path, len(data), limits)
     kind, warnings = _kind_and_warnings(data, path, limits)
-    return GuardReport(path=str(path), kind=kind, size=len(data), sha256=hashlib.sha256(data).hexdigest(), warnings=tuple(warnings))
+    digest = hashlib.sha256(data).hexdigest()
+    return GuardReport(path=str(path), kind=kind, size=len(data), sha256=digest, warnings=tuple(warnings))
 
 
 def _kind_and_warnings(data: bytes, path: Path, limits: GuardLimits) -> tuple[str, list[Problem]]:

@@ -23,6 +23,7 @@ from migq.forms.guard_scan import PartScanner
 CHUNK = 64 * 1024
 RATIO_FLOOR = 1024 * 1024  # members smaller than this may compress as well as they like
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
+_ACTIVE_CONTENT = ("xl/macrosheets/", "xl/activex/", "basic/", "scripts/")  # Excel 4 macros, ActiveX, ODS macros
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 _WORKBOOK_TYPES = (b"spreadsheetml.sheet.main", b"sheet.macroenabled.main", b"spreadsheetml.template.main")
 _OTHER_ODF = {b"application/vnd.oasis.opendocument.text": ("word_document", "an OpenDocument .odt file"),
@@ -65,7 +66,8 @@ def inflate(data: bytes, info: zipfile.ZipInfo, path):
             yield bytes(raw[i : i + CHUNK])
         return
     if info.compress_type != zipfile.ZIP_DEFLATED:
-        raise RejectedFile("corrupt_zip", path, detail=f"'{info.filename}' uses compression method {info.compress_type}")
+        detail = f"'{info.filename}' uses compression method {info.compress_type}"
+        raise RejectedFile("corrupt_zip", path, detail=detail)
     inflater = zlib.decompressobj(-15)
     try:
         for i in range(0, len(raw), CHUNK):
@@ -165,7 +167,8 @@ def _classify(data: bytes, infos, path) -> str:
         raise RejectedFile("zipped_workbook", path, detail=", ".join(inner[:3]))
     files = [i.filename for i in infos if not i.is_dir()]
     listed = ", ".join(files[:3]) + (", ..." if len(files) > 3 else "")
-    raise RejectedFile("not_a_workbook_zip", path, detail=f"{len(files)} files: {listed}" if files else "it is empty")
+    detail = f"{len(files)} files: {listed}" if files else "it is empty"
+    raise RejectedFile("not_a_workbook_zip", path, detail=detail)
 
 
 def _role(name: str, kind: str) -> str:
@@ -189,7 +192,8 @@ def _scan_members(data: bytes, infos, path, kind: str, limits) -> None:
         for chunk in inflate(data, info, path):
             size += len(chunk)
             if size > info.file_size:
-                raise RejectedFile("zip_bomb", path, detail=f"'{info.filename}' expands beyond the {info.file_size:,} bytes it declares")
+                detail = f"'{info.filename}' expands beyond the {info.file_size:,} bytes it declares"
+                raise RejectedFile("zip_bomb", path, detail=detail)
             crc = zlib.crc32(chunk, crc)
             if first:  # scan parts named or looking like XML; pictures and .bin stay unscanned
                 first = False
@@ -200,14 +204,15 @@ def _scan_members(data: bytes, infos, path, kind: str, limits) -> None:
         if scanner:
             scanner.finish()
         if size != info.file_size or crc != info.CRC:
-            raise RejectedFile("corrupt_zip", path, detail=f"'{info.filename}' does not match its checksum or size")
+            detail = f"'{info.filename}' does not match its checksum or size"
+            raise RejectedFile("corrupt_zip", path, detail=detail)
 
 
 def _warnings(data: bytes, infos, path, kind: str) -> tuple[str, list[Problem]]:
     names = [_normal(i.filename) for i in infos]
     name = Path(path).name
     found: list[Problem] = []
-    macros = any(n.endswith("vbaproject.bin") or n.startswith(("xl/macrosheets/", "xl/activex/", "basic/", "scripts/")) for n in names)
+    macros = any(n.endswith("vbaproject.bin") or n.startswith(_ACTIVE_CONTENT) for n in names)
     if kind == "xlsx":
         types = read_small(data, next(i for i in infos if _normal(i.filename) == "[content_types].xml"), path)
         if b"macroenabled" in types.lower() or any(n.endswith("vbaproject.bin") for n in names):
@@ -216,11 +221,13 @@ def _warnings(data: bytes, infos, path, kind: str) -> tuple[str, list[Problem]]:
     if macros:
         found.append(Problem(code="macros", severity=Severity.WARNING, file=name,
                              message="the file contains macros or active content.",
-                             hint="Macros never run: migq reads only cell values. Ask the sender to save as .xlsx next time."))
+                             hint="Macros never run: migq reads only cell values. "
+                             "Ask the sender to save as .xlsx next time."))
     if any(n.startswith("xl/externallinks/") for n in names):
         found.append(Problem(code="external_links", severity=Severity.WARNING, file=name,
                              message="the file links to other workbooks.",
-                             hint="Links are never followed: migq reads only the values typed into this file. Check answers that may have been formulas."))
+                             hint="Links are never followed: migq reads only the values typed into this file. "
+                             "Check answers that may have been formulas."))
     return kind, found
 
 
