@@ -50,6 +50,7 @@ class SendResult:
     sent: list[SentForm]
     already_sent: list[str]
     without_contacts: list[str]
+    warnings: list[str] = field(default_factory=list)
 
 
 def plan_send(roster, live_dispatches: dict, *, to: list[str] | None = None,
@@ -96,16 +97,18 @@ def send_forms(store, q: Questionnaire, roster, *, out_dir: Path, to=None, exclu
 
     sent_on = sent_on or date.today()
     deadline = deadline or q.deadline
+    plan_send(roster, {}, to=to, exclude=exclude)  # unknown ISO3 codes fail before any work
+    warnings = []
     if deadline and deadline < sent_on:
-        raise UsageError(f"the deadline {deadline} is before the date sent {sent_on}.",
-                         hint="Check --deadline and --sent-on.")
+        warnings.append(f"the deadline {deadline} is before the date sent {sent_on}; "
+                        "set a new one with --deadline, or record the real date with --sent-on.")
     contacts = contacts or {}
     qid = register.register_questionnaire(store, q)
     live = register.current_dispatches(store, qid)
     plan = plan_send(roster, live, to=to, exclude=exclude, reissue=reissue)
     out_dir.mkdir(parents=True, exist_ok=True)
     if not plan.issue:
-        return SendResult(out_dir, [], plan.already_sent, [])
+        return SendResult(out_dir, [], plan.already_sent, [], warnings)
     key_id, secret = keys.active_key(store)
 
     by_lang: dict[str, list] = {}
@@ -142,7 +145,7 @@ def send_forms(store, q: Questionnaire, roster, *, out_dir: Path, to=None, exclu
             if progress:
                 progress(1)
     register.record_dispatches(store, rows)
-    return SendResult(out_dir, sorted(sent, key=lambda s: s.iso3), plan.already_sent, sorted(without_contacts))
+    return SendResult(out_dir, sorted(sent, key=lambda s: s.iso3), plan.already_sent, sorted(without_contacts), warnings)
 
 
 def _build_all(q, by_lang: dict, deadline, workers: int | None) -> dict[str, bytes]:

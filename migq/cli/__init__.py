@@ -18,7 +18,9 @@ from migq.cli.common import app
 from migq.cli import questionnaire_cmd  # noqa: E402,F401  (questionnaire check/show/xlsform)
 from migq.cli import recipients_cmd  # noqa: E402,F401  (recipients list/import)
 from migq.cli import send_cmd  # noqa: E402,F401  (send)
-from migq.cli import db_cmd  # noqa: E402,F401  (db upgrade, doctor, backup, key rotate)
+from migq.cli import db_cmd  # noqa: E402,F401  (db upgrade, key rotate/list)
+from migq.cli import ingest_cmd  # noqa: E402,F401  (ingest, accept, evidence)
+from migq.cli import show_cmd  # noqa: E402,F401  (show)
 
 
 def main() -> None:

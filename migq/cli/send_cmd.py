@@ -36,8 +36,9 @@ def send(
     reissue: bool = typer.Option(False, "--reissue", help="Issue a new form even to recipients who already have this version."),
     db: Optional[str] = DbOption,
 ) -> None:
-    """Write one personalised, signed Excel form per recipient, with e-mail drafts, and record
-    the dispatch in the register. Recipients who already have this version are skipped."""
+    """Write one signed Excel form per recipient, e-mail drafts, and the dispatch register.
+
+    Recipients who already have this version are skipped unless --reissue."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from migq.registry import load_roster
@@ -66,6 +67,8 @@ def send(
 def _summary(result, q) -> None:
     from collections import Counter
 
+    for warning in result.warnings:
+        console.print(f"[yellow]Warning:[/] {warning}")
     if result.already_sent:
         console.print(
             f"{len(result.already_sent)} recipient(s) already have {q.key} and were skipped "

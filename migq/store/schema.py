@@ -116,9 +116,11 @@ submissions = Table(
     Column("created_by", String(100), nullable=False),
     # The same bytes are one reply: a second ingest of them is a duplicate, also under races.
     UniqueConstraint("evidence_sha256", name="uq_submissions_evidence"),
-    UniqueConstraint("iso3", "questionnaire_id", "version_no", name="uq_submissions_version"),
 )
 Index("ix_submissions_iso3", submissions.c.iso3)
+# One version number per recipient and form; held (unidentified) files stand outside the series.
+Index("uq_submissions_version", submissions.c.iso3, submissions.c.questionnaire_id, submissions.c.version_no,
+      unique=True, sqlite_where=submissions.c.status != "held", postgresql_where=submissions.c.status != "held")
 
 # Answers as read: value is canonical (choice code; space-separated codes for select_multiple,
 # as XLSForm does; ISO dates; numbers as text), raw is what the cell held.

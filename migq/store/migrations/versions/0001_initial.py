@@ -101,10 +101,12 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaires.id'], name=op.f('fk_submissions_questionnaire_id_questionnaires')),
     sa.ForeignKeyConstraint(['replaces_id'], ['submissions.id'], name=op.f('fk_submissions_replaces_id_submissions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_submissions')),
-    sa.UniqueConstraint('evidence_sha256', name='uq_submissions_evidence'),
-    sa.UniqueConstraint('iso3', 'questionnaire_id', 'version_no', name='uq_submissions_version')
+    sa.UniqueConstraint('evidence_sha256', name='uq_submissions_evidence')
     )
     op.create_index('ix_submissions_iso3', 'submissions', ['iso3'], unique=False)
+    op.create_index('uq_submissions_version', 'submissions', ['iso3', 'questionnaire_id', 'version_no'],
+                    unique=True, sqlite_where=sa.text("status != 'held'"),
+                    postgresql_where=sa.text("status != 'held'"))
     op.create_table('answers',
     sa.Column('submission_id', sa.Integer(), nullable=False),
     sa.Column('question', sa.String(length=100), nullable=False),

@@ -1,0 +1,256 @@
+"""``migq ingest``: guard -> keep bytes -> isolated read -> identify -> store, file by file.
+
+Every file ends in exactly one outcome; none stops the batch. A file that is not a usable form
+of ours is rejected and nothing of it is stored; a usable one is stored whole (evidence,
+version, answers, problems, audit entry) in one transaction, or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from migq.errors import MigqError, Problem, Severity
+from migq.ingest.sources import Item, expand, find_files
+
+CHANNELS = ("email", "fax", "post", "hand")
+ACCEPTED_OUTCOMES = {"accepted", "duplicate", "revision_accepted", "revision_pending"}
+
+
+@dataclass
+class FileOutcome:
+    file: str
+    outcome: str  # accepted | revision_pending | revision_accepted | duplicate | held | rejected | valid (dry run)
+    iso3: str | None = None
+    reason: str = ""
+    code: str = ""
+    version_no: int | None = None
+    sha256: str | None = None
+    received_on: date | None = None
+    late: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ACCEPTED_OUTCOMES or self.outcome == "valid"
+
+    def to_dict(self) -> dict:
+        return dict(file=self.file, outcome=self.outcome, iso3=self.iso3, reason=self.reason, code=self.code,
+                    version=self.version_no, sha256=self.sha256,
+                    received_on=self.received_on.isoformat() if self.received_on else None, late=self.late,
+                    problems=[p.to_dict() for p in self.problems])
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    received_on: date | None = None
+    channel: str = "email"
+    dry_run: bool = False
+    accept_revisions: bool = False
+    assume: str | None = None
+    workers: int | None = None
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text or "")
+    return " ".join("".join(c for c in text if not unicodedata.combining(c)).casefold().split())
+
+
+def _sheet_bounds(questionnaires) -> tuple[int, int]:
+    """Used-range bounds from the forms themselves (never from what a file claims)."""
+    rows = max((20 + sum(3 + len(q.choices) for q in qq.items) for _, qq in questionnaires), default=500)
+    return max(rows * 4, 500), 60
+
+
+def ingest(store, paths: list[Path], options: IngestOptions = IngestOptions(),
+           progress: Callable[[str], None] | None = None) -> list[FileOutcome]:
+    from migq.forms.guard import GuardLimits, RejectedFile, inspect_file
+    from migq.forms.isolate import IsolatedReader
+    from migq.registry import load_roster
+    from migq.store import keys, register
+
+    if options.channel not in CHANNELS:
+        raise MigqError(f"'{options.channel}' is not a channel.", hint=f"Use one of: {', '.join(CHANNELS)}.")
+    roster = load_roster()
+    if options.assume:
+        roster.get(options.assume)
+    questionnaires = register.registered_questionnaires(store)
+    if not questionnaires:
+        raise MigqError("no forms have been sent from this workspace yet, so no reply can be matched.",
+                        hint="Run 'migq send' first, or point --db at the workspace that sent the forms.")
+    max_rows, max_cols = _sheet_bounds(questionnaires)
+    limits = GuardLimits(max_sheet_rows=max_rows, max_sheet_cols=max_cols)
+    context = _Context(store, roster, questionnaires, keys.all_keys(store), options)
+
+    files, _ = find_files(paths)
+    outcomes: list[FileOutcome] = []
+    items: list[Item] = []
+    for path in files:
+        display = _display(path, paths)
+        try:
+            data = path.read_bytes()
+            report = inspect_file(path, data, limits)
+        except RejectedFile as err:
+            outcomes.append(FileOutcome(display, "rejected", reason=err.message, code=err.code))
+            continue
+        except OSError as err:
+            outcomes.append(FileOutcome(display, "rejected", reason=f"cannot be read: {err.strerror}", code="unreadable"))
+            continue
+        found, skipped = expand(path, data, report.kind, display)
+        outcomes += [FileOutcome(s.display, "rejected", reason=s.reason, code=s.code) for s in skipped]
+        for item in found:
+            if report.kind == "eml":  # attachments pass the guard on their own
+                try:
+                    sub = inspect_file(Path(item.name), item.data, limits)
+                except RejectedFile as err:
+                    outcomes.append(FileOutcome(item.display, "rejected", reason=err.message, code=err.code))
+                    continue
+                context.warnings[item.display] = list(sub.warnings)
+                context.kinds[item.display] = sub.kind
+            else:
+                context.warnings[item.display] = list(report.warnings)
+                context.kinds[item.display] = report.kind
+            items.append(item)
+
+    qlist = [q for _, q in questionnaires]
+    with IsolatedReader(workers=options.workers) as reader:
+        jobs = [(item.data, context.kinds[item.display], item.name, qlist) for item in items]
+        for item, result in zip(items, reader.read_many(jobs)):
+            outcome = context.handle(item, result)
+            outcomes.append(outcome)
+            if progress:
+                progress(item.display)
+    return outcomes
+
+
+def _display(path: Path, roots: list[Path]) -> str:
+    for root in roots:
+        try:
+            if root.is_dir():
+                return str(path.relative_to(root.parent)) if root.name else str(path)
+        except ValueError:
+            continue
+    return str(path)
+
+
+class _Context:
+    """Identifies a read form (signature, dispatch, printed country) and stores it."""
+
+    def __init__(self, store, roster, questionnaires, all_keys, options: IngestOptions):
+        self.store, self.roster, self.keys, self.options = store, roster, all_keys, options
+        self.by_key = {(q.form_id, q.version): (qid, q) for qid, q in questionnaires}
+        self.warnings: dict[str, list[Problem]] = {}
+        self.kinds: dict[str, str] = {}
+
+    def handle(self, item: Item, result) -> FileOutcome:
+        from migq.store.replies import NewReply, held_submission, store_reply
+
+        sha = hashlib.sha256(item.data).hexdigest()
+        received = self.options.received_on or item.message_day or date.today()
+        if isinstance(result, MigqError):
+            return FileOutcome(item.display, "rejected", reason=result.message, code=getattr(result, "code", "unreadable"), sha256=sha)
+        problems = [_located(p, item.display) for p in self.warnings.get(item.display, []) + list(result.problems)]
+        verdict = self._identify(item, result, problems)
+        if isinstance(verdict, FileOutcome):
+            verdict.sha256 = sha
+            return verdict
+        iso3, qid, q, issue_id, held_reason = verdict
+        late = bool(q.deadline and received > self._deadline(issue_id, q))
+        outcome = FileOutcome(item.display, "held" if held_reason else "valid", iso3=iso3, reason=held_reason,
+                              sha256=sha, received_on=received, late=late, problems=problems)
+        if self.options.dry_run:
+            return outcome
+        if held_reason is None and self.options.assume:
+            held = held_submission(self.store, sha)
+            if held:
+                return self._attach(outcome, held, qid, late)
+        reply = NewReply(
+            sha256=sha, content=item.data, file_name=item.display, source_kind=self.kinds[item.display],
+            received_on=received, channel=self.options.channel, iso3=iso3, questionnaire_id=qid,
+            issue_id=issue_id, late=late, held=held_reason is not None, sender=item.sender,
+            message_date=item.message_date, answers=list(result.answers.values()), problems=problems,
+            note=f"attached to {iso3} by {self.store.actor} (--assume)" if self.options.assume else (held_reason or ""),
+        )
+        stored = store_reply(self.store, reply, accept_revisions=self.options.accept_revisions)
+        outcome.outcome, outcome.version_no = stored.outcome, stored.version_no
+        if stored.outcome == "duplicate":
+            outcome.reason = f"already stored (version {stored.version_no} of {stored.iso3 or 'a held reply'}); nothing changed"
+            outcome.problems = []
+        return outcome
+
+    def _attach(self, outcome, held, qid, late) -> FileOutcome:
+        from migq.store.replies import attach_held
+
+        stored = attach_held(self.store, held["id"], outcome.iso3, qid, late, self.options.accept_revisions)
+        outcome.outcome, outcome.version_no = stored.outcome, stored.version_no
+        outcome.reason = "held reply attached by a person (--assume)"
+        return outcome
+
+    def _identify(self, item: Item, result, problems):
+        """(iso3, qid, q, issue_id, held_reason) or a rejected FileOutcome."""
+        ident = result.identity
+        if not ident:
+            key = result.questionnaire_key
+            qid, q = self.by_key.get(tuple(key), (None, None)) if key else (None, None)
+            if q is None:
+                return FileOutcome(item.display, "rejected", reason="not a form of this workspace", code="unknown_form")
+            if self.options.assume:
+                return self.options.assume, qid, q, None, None
+            return None, qid, q, None, ("its identification (hidden sheet and properties) was removed; "
+                                        f"attach it to a recipient with 'migq ingest {item.display} --assume ISO3'")
+        found = self.by_key.get((ident.get("form_id"), ident.get("version")))
+        if found is None:
+            return FileOutcome(item.display, "rejected", code="unknown_form",
+                               reason=f"it is form {ident.get('form_id')} version {ident.get('version')}, which this "
+                                      "workspace never sent: check --db, or ask the sender for the current form")
+        qid, q = found
+        secret = self.keys.get(ident.get("key_id", ""))
+        from migq.forms.contract import FormIdentity
+
+        try:
+            form = FormIdentity(**{k: str(ident.get(k, "")) for k in FormIdentity.__dataclass_fields__})
+        except TypeError:
+            form = None
+        if secret is None or form is None or not form.verify(secret):
+            return FileOutcome(item.display, "rejected", code="bad_signature",
+                               reason="its identification does not match its signature (it was altered, or comes "
+                                      "from another workspace): ask the sender to answer on the form that was sent")
+        from migq.store.register import get_dispatch
+
+        dispatch = get_dispatch(self.store, form.issue_id)
+        if dispatch is None or dispatch.iso3 != form.iso3:
+            return FileOutcome(item.display, "rejected", code="unknown_issue",
+                               reason=f"its reference {form.issue_id} is not in this workspace's dispatch register")
+        if self.options.assume and self.options.assume != form.iso3:
+            return FileOutcome(item.display, "rejected", code="assume_conflict",
+                               reason=f"the form identifies itself as {form.iso3}; --assume {self.options.assume} is only for unidentified forms")
+        printed = result.printed_country
+        recipient = self.roster.get(form.iso3)
+        if printed is not None and _fold(printed) not in {_fold(n) for n in recipient.names.values()}:
+            problems.append(Problem(code="country_mismatch", severity=Severity.ERROR, file=item.display,
+                                    message=f"the printed country '{printed}' is not {recipient.name('en')}, whose form this is.",
+                                    hint="Check with the sender which Government's answers these are."))
+            return form.iso3, qid, q, form.issue_id, "the printed country does not match the form's recipient"
+        if dispatch.replaced_by:
+            problems.append(Problem(code="replaced_form", severity=Severity.WARNING, file=item.display,
+                                    message=f"this is an earlier form ({form.issue_id}); a newer one was issued.",
+                                    hint="The answers are read all the same."))
+        return form.iso3, qid, q, form.issue_id, None
+
+    def _deadline(self, issue_id, q):
+        from migq.store.register import get_dispatch
+
+        d = get_dispatch(self.store, issue_id) if issue_id else None
+        return (d.deadline if d and d.deadline else q.deadline)
+
+
+def _located(p: Problem, display: str) -> Problem:
+    if p.file == display:
+        return p
+    from dataclasses import replace
+
+    return replace(p, file=display)

@@ -1,0 +1,214 @@
+"""Storing replies: evidence, versions, answers and problems, one transaction per file.
+
+Version rules (docs/ingest.md): the first reply of a recipient to a form version is accepted;
+a different file later is a new version linked to the one it replaces, counted only when
+accepted (``--accept-revisions`` or ``migq accept``), until then 'revision_pending'. The same
+bytes twice are one reply (unique evidence hash), also when two ingests race.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from migq.errors import MigqError, Problem
+from migq.store import schema
+from migq.store.db import Store, utcnow
+
+COUNTED = ("accepted", "superseded")  # versions that were accepted at some point
+
+
+@dataclass
+class NewReply:
+    sha256: str
+    content: bytes
+    file_name: str
+    source_kind: str
+    received_on: date
+    channel: str
+    iso3: str | None
+    questionnaire_id: int | None
+    issue_id: str | None
+    late: bool
+    held: bool
+    sender: str | None = None
+    message_date: str | None = None
+    answers: list = field(default_factory=list)  # reader.Answer
+    problems: list[Problem] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Stored:
+    outcome: str  # accepted | revision_pending | revision_accepted | duplicate | held
+    submission_id: int
+    version_no: int
+    iso3: str | None
+
+
+def store_reply(store: Store, reply: NewReply, *, accept_revisions: bool = False) -> Stored:
+    """Store one reply atomically; a duplicate (same bytes) changes nothing."""
+    s = schema.submissions
+    for attempt in range(3):
+        try:
+            with store.write() as conn:
+                store.lock_recipient(conn, reply.iso3 or f"sha:{reply.sha256}")
+                dup = conn.execute(select(s.c.id, s.c.version_no, s.c.iso3, s.c.status)
+                                   .where(s.c.evidence_sha256 == reply.sha256)).first()
+                if dup:
+                    return Stored("duplicate", dup.id, dup.version_no, dup.iso3)
+                return _insert(store, conn, reply, accept_revisions)
+        except IntegrityError:
+            # Another process stored the same bytes or version between our check and insert
+            # (possible only on PostgreSQL without the lock); the next pass sees its row.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _insert(store: Store, conn, reply: NewReply, accept_revisions: bool) -> Stored:
+    s = schema.submissions
+    _keep_evidence(conn, reply)
+    version_no, replaces, status, outcome = 1, None, "accepted", "accepted"
+    if reply.held:
+        status, outcome = "held", "held"
+    else:
+        prev = conn.execute(
+            select(s.c.id, s.c.version_no, s.c.status)
+            .where(s.c.iso3 == reply.iso3, s.c.questionnaire_id == reply.questionnaire_id, s.c.status != "held")
+            .order_by(s.c.version_no.desc()).limit(1)
+        ).first()
+        if prev:
+            version_no, replaces = prev.version_no + 1, prev.id
+            if accept_revisions:
+                _supersede(conn, reply.iso3, reply.questionnaire_id)
+                outcome = "revision_accepted"
+            else:
+                status, outcome = "revision_pending", "revision_pending"
+    sub_id = conn.execute(insert(s).values(
+        evidence_sha256=reply.sha256, questionnaire_id=reply.questionnaire_id, iso3=reply.iso3,
+        issue_id=reply.issue_id, version_no=version_no, replaces_id=replaces, status=status,
+        file_name=reply.file_name, source_kind=reply.source_kind, received_on=reply.received_on,
+        channel=reply.channel, sender=reply.sender, message_date=reply.message_date, late=reply.late,
+        accepted_on=reply.received_on if status == "accepted" else None,
+        created_at=utcnow(), created_by=store.actor,
+    )).inserted_primary_key[0]
+    if reply.answers:
+        conn.execute(insert(schema.answers), [
+            dict(submission_id=sub_id, question=a.question, value=a.value, raw=a.raw, cell=a.cell, valid=a.valid)
+            for a in reply.answers
+        ])
+    if reply.problems:
+        conn.execute(insert(schema.problems), [
+            dict(submission_id=sub_id, code=p.code, severity=p.severity.value, message=p.message,
+                 hint=p.hint or "", sheet=p.sheet, cell=p.cell, question=p.question)
+            for p in reply.problems
+        ])
+    store.audit(conn, f"reply_{outcome}", iso3=reply.iso3, file_name=reply.file_name, sha256=reply.sha256,
+                submission_id=sub_id, version=version_no, received_on=reply.received_on,
+                channel=reply.channel, late=reply.late, problems=len(reply.problems), note=reply.note)
+    return Stored(outcome, sub_id, version_no, reply.iso3)
+
+
+def _keep_evidence(conn, reply: NewReply) -> None:
+    e = schema.evidence
+    if conn.execute(select(e.c.sha256).where(e.c.sha256 == reply.sha256)).first() is None:
+        conn.execute(insert(e).values(sha256=reply.sha256, size=len(reply.content), content=reply.content,
+                                      original_name=reply.file_name, stored_at=utcnow()))
+
+
+def _supersede(conn, iso3: str, questionnaire_id: int) -> None:
+    s = schema.submissions
+    conn.execute(update(s).where(s.c.iso3 == iso3, s.c.questionnaire_id == questionnaire_id,
+                                 s.c.status == "accepted").values(status="superseded"))
+
+
+def accept_revision(store: Store, iso3: str, questionnaire_id: int, version_no: int | None = None,
+                    on: date | None = None) -> int:
+    """Make a pending revision the counted reply; returns its version number."""
+    s = schema.submissions
+    with store.write() as conn:
+        store.lock_recipient(conn, iso3)
+        stmt = select(s.c.id, s.c.version_no).where(
+            s.c.iso3 == iso3, s.c.questionnaire_id == questionnaire_id, s.c.status == "revision_pending")
+        if version_no is not None:
+            stmt = stmt.where(s.c.version_no == version_no)
+        row = conn.execute(stmt.order_by(s.c.version_no.desc()).limit(1)).first()
+        if row is None:
+            what = f"version {version_no}" if version_no else "a revision"
+            raise MigqError(f"{iso3} has no pending {what} to accept.", hint=f"See 'migq show {iso3}'.")
+        _supersede(conn, iso3, questionnaire_id)
+        # Older pending versions than the accepted one are superseded too: history stays linear.
+        conn.execute(update(s).where(s.c.iso3 == iso3, s.c.questionnaire_id == questionnaire_id,
+                                     s.c.status == "revision_pending", s.c.version_no < row.version_no)
+                     .values(status="superseded"))
+        conn.execute(update(s).where(s.c.id == row.id).values(status="accepted", accepted_on=on or date.today()))
+        store.audit(conn, "revision_accepted", iso3=iso3, submission_id=row.id, version=row.version_no)
+        return row.version_no
+
+
+def evidence_bytes(store: Store, sha_or_prefix: str) -> tuple[str, str, bytes]:
+    """(sha256, original name, bytes) for a full hash or an unambiguous prefix (>= 8 chars)."""
+    e = schema.evidence
+    if len(sha_or_prefix) < 8:
+        raise MigqError(f"'{sha_or_prefix}' is too short to identify a file.", hint="Give at least 8 characters of the SHA-256.")
+    with store.read() as conn:
+        rows = conn.execute(select(e.c.sha256, e.c.original_name, e.c.content)
+                            .where(e.c.sha256.like(sha_or_prefix.lower() + "%")).limit(2)).all()
+    if not rows:
+        raise MigqError(f"no stored file has the hash {sha_or_prefix}.", hint="See 'migq show ISO3' for the hashes of a recipient's replies.")
+    if len(rows) > 1:
+        raise MigqError(f"the hash prefix {sha_or_prefix} matches several files.", hint="Give more characters.")
+    return rows[0].sha256, rows[0].original_name, bytes(rows[0].content)
+
+
+def submissions_of(store: Store, iso3: str) -> list[dict]:
+    s = schema.submissions
+    with store.read() as conn:
+        rows = conn.execute(select(s).where(s.c.iso3 == iso3).order_by(s.c.questionnaire_id, s.c.version_no)).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def answers_of(store: Store, submission_id: int) -> list[dict]:
+    a = schema.answers
+    with store.read() as conn:
+        return [dict(r) for r in conn.execute(select(a).where(a.c.submission_id == submission_id)).mappings().all()]
+
+
+def problems_of(store: Store, submission_id: int) -> list[dict]:
+    p = schema.problems
+    with store.read() as conn:
+        return [dict(r) for r in conn.execute(select(p).where(p.c.submission_id == submission_id).order_by(p.c.id)).mappings().all()]
+
+
+def held_submission(store: Store, sha256: str) -> dict | None:
+    s = schema.submissions
+    with store.read() as conn:
+        row = conn.execute(select(s).where(s.c.evidence_sha256 == sha256, s.c.status == "held")).mappings().first()
+    return dict(row) if row else None
+
+
+def attach_held(store: Store, submission_id: int, iso3: str, questionnaire_id: int, received_late: bool,
+                accept_revisions: bool) -> Stored:
+    """A person says whose a held (unidentified) reply is: it becomes that recipient's reply."""
+    s = schema.submissions
+    with store.write() as conn:
+        store.lock_recipient(conn, iso3)
+        prev = conn.execute(select(func.max(s.c.version_no)).where(
+            s.c.iso3 == iso3, s.c.questionnaire_id == questionnaire_id, s.c.status != "held")).scalar()
+        version_no = (prev or 0) + 1
+        status, outcome = "accepted", "accepted"
+        if prev:
+            if accept_revisions:
+                _supersede(conn, iso3, questionnaire_id)
+                outcome = "revision_accepted"
+            else:
+                status, outcome = "revision_pending", "revision_pending"
+        conn.execute(update(s).where(s.c.id == submission_id).values(
+            iso3=iso3, questionnaire_id=questionnaire_id, version_no=version_no, status=status, late=received_late,
+            accepted_on=date.today() if status == "accepted" else None))
+        store.audit(conn, "held_reply_attached", iso3=iso3, submission_id=submission_id, outcome=outcome)
+    return Stored(outcome, submission_id, version_no, iso3)
