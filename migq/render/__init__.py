@@ -1,0 +1,1 @@
+"""Renderers: tables, maps and documents drawn from the same tallies."""
