@@ -1,0 +1,407 @@
+"""Low-level access to a returned workbook: defined names, named cells, formulas, metadata.
+
+One small class per file kind gives the reader the same five things: the workbook's defined
+names (as cell references), the values of the cells asked for, which of them hold formulas,
+the rows of the metadata sheet and the custom document properties. Reading is bounded by the
+cells asked for (rows up to the last named cell), never by the size the file claims.
+
+Values come from python-calamine (xlsx, xlsm, ods) and xlrd (xls, because it also reads the
+defined names calamine does not expose). Names, formulas and properties come from the XML
+parts, parsed with defusedxml.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from migq.errors import MigqError
+from migq.forms.contract import META_SHEET
+
+META_ROWS = 64  # the metadata sheet holds len(META_KEYS) rows; read a few more, never the rest
+MAX_FORMULAS = 100_000  # ods: formula positions remembered while scanning content.xml
+
+
+@dataclass(frozen=True)
+class CellRef:
+    sheet: str
+    row: int  # 0-based
+    col: int  # 0-based
+
+    @property
+    def coordinate(self) -> str:
+        col, n = "", self.col + 1
+        while n:
+            n, rem = divmod(n - 1, 26)
+            col = chr(65 + rem) + col
+        return f"{col}{self.row + 1}"
+
+    @property
+    def address(self) -> str:
+        return f"{self.sheet}!{self.coordinate}"
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+_XLSX_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!\[][^!]*))!\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?[A-Za-z]{1,3}\$?\d+)?$")
+_ODS_REF = re.compile(r"^\$?(?:'((?:[^']|'')+)'|([^'.][^.]*))\.\$?([A-Za-z]{1,3})\$?(\d+)(?::.*)?$")
+
+
+def parse_reference(text: str, pattern=_XLSX_REF) -> CellRef | None:
+    """'Questionnaire'!$C$12 (or $Questionnaire.$C$12 for ods) -> CellRef; a range gives its
+    top-left cell; anything else (#REF!, formulas, whole rows) -> None."""
+    m = pattern.match((text or "").strip())
+    if not m:
+        return None
+    sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2)
+    return CellRef(sheet, int(m.group(4)) - 1, _col_index(m.group(3)))
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(elem, local: str) -> str | None:
+    for key, value in elem.attrib.items():
+        if _local(key) == local:
+            return value
+    return None
+
+
+def _unreadable(file_name: str, exc: Exception) -> MigqError:
+    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+    return MigqError(
+        f"{file_name} cannot be opened as a workbook ({detail}): ask the sender to save it again as .xlsx and resend it.",
+        path=file_name,
+    )
+
+
+class Book:
+    """What the reader needs from a workbook; subclasses fill ``names`` and ``local_names``."""
+
+    kind = ""
+
+    def __init__(self, data: bytes, file_name: str):
+        self.data, self.file_name = data, file_name
+        self.names: dict[str, CellRef] = {}  # workbook-level defined names
+        self.local_names: dict[str, CellRef] = {}  # sheet-level ones, used only as a fallback
+        self._folded: dict[str, CellRef] | None = None
+
+    def find(self, name: str) -> CellRef | None:
+        """The cell of a defined name; names are case-insensitive in Excel and LibreOffice."""
+        if name in self.names:
+            return self.names[name]
+        if self._folded is None:
+            self._folded = {k.casefold(): v for k, v in {**self.local_names, **self.names}.items()}
+        return self._folded.get(name.casefold())
+
+    def values(self, refs) -> dict[CellRef, object]:
+        raise NotImplementedError
+
+    def formulas(self, refs) -> dict[CellRef, str]:
+        return {}
+
+    def meta_rows(self) -> dict[str, str] | None:
+        raise NotImplementedError
+
+    def properties(self) -> dict[str, str]:
+        return {}
+
+
+class _CalamineValues:
+    """Cell values through python-calamine, one bounded read per sheet."""
+
+    def _calamine(self):
+        if getattr(self, "_wb", None) is None:
+            from python_calamine import CalamineWorkbook
+
+            try:
+                self._wb = CalamineWorkbook.from_filelike(io.BytesIO(self.data))
+            except Exception as exc:  # calamine raises its own error types for damaged files
+                raise _unreadable(self.file_name, exc) from None
+        return self._wb
+
+    def _rows(self, sheet: str, nrows: int) -> list[list] | None:
+        wb = self._calamine()
+        if sheet not in wb.sheet_names:
+            return None
+        try:
+            return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)
+        except Exception as exc:
+            raise _unreadable(self.file_name, exc) from None
+
+    def values(self, refs) -> dict[CellRef, object]:
+        by_sheet: dict[str, list[CellRef]] = {}
+        for ref in refs:
+            by_sheet.setdefault(ref.sheet, []).append(ref)
+        out: dict[CellRef, object] = {}
+        for sheet, wanted in by_sheet.items():
+            rows = self._rows(sheet, max(r.row for r in wanted) + 1) or []
+            for ref in wanted:
+                row = rows[ref.row] if ref.row < len(rows) else ()
+                out[ref] = row[ref.col] if ref.col < len(row) else None
+        return out
+
+    def meta_rows(self) -> dict[str, str] | None:
+        rows = self._rows(META_SHEET, META_ROWS)
+        if rows is None:
+            return None
+        return {str(r[0]).strip(): _meta_text(r[1]) for r in rows if len(r) >= 2 and str(r[0]).strip()}
+
+
+def _meta_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a version typed as 2008 may come back as a number
+    return "" if value is None else str(value).strip()
+
+
+class XlsxBook(_CalamineValues, Book):
+    kind = "xlsx"
+
+    def __init__(self, data: bytes, file_name: str):
+        super().__init__(data, file_name)
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+            self._read_workbook()
+        except MigqError:
+            raise
+        except Exception as exc:
+            raise _unreadable(file_name, exc) from None
+
+    def _xml(self, part: str):
+        from defusedxml.ElementTree import fromstring
+
+        return fromstring(self.zip.read(part))
+
+    def _rels(self, part: str) -> dict[str, tuple[str, str]]:
+        """Relationship id -> (type, absolute part name) for ``part``."""
+        path = PurePosixPath(part)
+        rels_part = str(path.parent / "_rels" / (path.name + ".rels")).lstrip("./") if part else "_rels/.rels"
+        if rels_part not in self.zip.namelist():
+            return {}
+        out = {}
+        for rel in self._xml(rels_part):
+            target = rel.get("Target", "")
+            full = target.lstrip("/") if target.startswith("/") else os.path.normpath(str(path.parent / target)).replace(os.sep, "/")
+            out[rel.get("Id", "")] = (rel.get("Type", ""), full.lstrip("./"))
+        return out
+
+    def _read_workbook(self) -> None:
+        root_rels = self._rels("")
+        self.workbook_part = next((p for t, p in root_rels.values() if t.endswith("/officeDocument")), "xl/workbook.xml")
+        self.custom_part = next((p for t, p in root_rels.values() if t.endswith("/custom-properties")), "docProps/custom.xml")
+        rels = self._rels(self.workbook_part)
+        sheets: list[str] = []
+        self.sheet_parts: dict[str, str] = {}
+        for elem in self._xml(self.workbook_part).iter():
+            tag = _local(elem.tag)
+            if tag == "sheet":
+                name = elem.get("name", "")
+                sheets.append(name)
+                rel = rels.get(_attr(elem, "id") or "")
+                if rel:
+                    self.sheet_parts[name] = rel[1]
+            elif tag == "definedName":
+                ref = parse_reference(elem.text or "")
+                name = elem.get("name", "")
+                if ref is None or name.startswith("_xlnm."):
+                    continue
+                target = self.local_names if elem.get("localSheetId") is not None else self.names
+                target.setdefault(name, ref)
+
+    def formulas(self, refs) -> dict[CellRef, str]:
+        out: dict[CellRef, str] = {}
+        by_sheet: dict[str, dict[str, CellRef]] = {}
+        for ref in refs:
+            by_sheet.setdefault(ref.sheet, {})[ref.coordinate] = ref
+        for sheet, wanted in by_sheet.items():
+            part = self.sheet_parts.get(sheet)
+            if part and part in self.zip.namelist():
+                out.update(self._sheet_formulas(part, wanted))
+        return out
+
+    _HAS_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+    def _sheet_formulas(self, part: str, wanted: dict[str, CellRef]) -> dict[CellRef, str]:
+        raw = self.zip.read(part)
+        if not self._HAS_FORMULA.search(raw):
+            return {}  # the usual case: no formula anywhere, no parse needed
+        from defusedxml.ElementTree import iterparse
+
+        last_row = max(r.row for r in wanted.values()) + 1
+        found: dict[CellRef, str] = {}
+        for _, elem in iterparse(io.BytesIO(raw), events=("end",)):
+            tag = _local(elem.tag)
+            if tag == "c":
+                ref = wanted.get((elem.get("r") or "").upper())
+                f = next((ch for ch in elem if _local(ch.tag) == "f"), None)
+                if ref is not None and f is not None:
+                    found[ref] = "=" + (f.text or "")
+                elem.clear()
+            elif tag == "row":
+                elem.clear()
+                if int(elem.get("r") or 0) >= last_row:
+                    break  # past the last named cell: the rest of the sheet is not ours to read
+        return found
+
+    def properties(self) -> dict[str, str]:
+        if self.custom_part not in self.zip.namelist():
+            return {}
+        out = {}
+        for prop in self._xml(self.custom_part):
+            if _local(prop.tag) == "property" and prop.get("name"):
+                out[prop.get("name")] = "".join(prop.itertext()).strip()
+        return out
+
+
+class OdsBook(_CalamineValues, Book):
+    kind = "ods"
+    _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+
+    def __init__(self, data: bytes, file_name: str):
+        super().__init__(data, file_name)
+        self._formulas: dict[CellRef, str] = {}
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+            self._scan_content()
+        except MigqError:
+            raise
+        except Exception as exc:
+            raise _unreadable(file_name, exc) from None
+
+    def _scan_content(self) -> None:
+        """One streaming pass over content.xml: named ranges and the positions of formulas."""
+        from defusedxml.ElementTree import iterparse
+
+        t = "{%s}" % self._TABLE
+        table, row, col = None, -1, 0
+        for event, elem in iterparse(self.zip.open("content.xml"), events=("start", "end")):
+            tag = elem.tag
+            if event == "start":
+                if tag == t + "table":
+                    table, row = elem.get(t + "name"), -1
+                elif tag == t + "table-row":
+                    row, col = row + 1, 0
+                continue
+            if tag in (t + "table-cell", t + "covered-table-cell"):
+                formula = elem.get(t + "formula")
+                if formula and table is not None and len(self._formulas) < MAX_FORMULAS:
+                    self._formulas[CellRef(table, row, col)] = formula
+                col += int(elem.get(t + "number-columns-repeated") or 1)
+                elem.clear()
+            elif tag == t + "table-row":
+                row += int(elem.get(t + "number-rows-repeated") or 1) - 1
+                elem.clear()
+            elif tag == t + "table":
+                table = None
+                elem.clear()
+            elif tag == t + "named-range":
+                ref = parse_reference(elem.get(t + "cell-range-address") or "", _ODS_REF)
+                name = elem.get(t + "name") or ""
+                if ref is not None and not name.startswith("_xlnm."):
+                    (self.local_names if table is not None else self.names).setdefault(name, ref)
+
+    def formulas(self, refs) -> dict[CellRef, str]:
+        return {r: self._formulas[r] for r in refs if r in self._formulas}
+
+    def properties(self) -> dict[str, str]:
+        if "meta.xml" not in self.zip.namelist():
+            return {}
+        from defusedxml.ElementTree import fromstring
+
+        out = {}
+        for elem in fromstring(self.zip.read("meta.xml")).iter():
+            if _local(elem.tag) == "user-defined" and _attr(elem, "name"):
+                out[_attr(elem, "name")] = (elem.text or "").strip()
+        return out
+
+
+class XlsBook(Book):
+    """Legacy .xls through xlrd: it reads the defined names that calamine does not expose.
+
+    xlrd does not decode formulas or OLE custom properties: formulas in an .xls go undetected
+    (their cached values are read) and the identity comes from the metadata sheet only.
+    """
+
+    kind = "xls"
+
+    def __init__(self, data: bytes, file_name: str):
+        super().__init__(data, file_name)
+        import xlrd
+
+        try:
+            with open(os.devnull, "w") as quiet:  # xlrd writes warnings to stdout by default
+                self.book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=quiet, verbosity=0)
+            for key, names in self.book.name_map.items():
+                for n in names:
+                    if n.builtin or n.name.startswith("_xlnm."):
+                        continue
+                    ref = self._name_ref(n)
+                    if ref is not None:
+                        (self.names if n.scope < 0 else self.local_names).setdefault(n.name, ref)
+        except Exception as exc:
+            raise _unreadable(file_name, exc) from None
+
+    def _name_ref(self, name) -> CellRef | None:
+        try:
+            sheet, rlo, _rhi, clo, _chi = name.area2d(clipped=False)
+        except Exception:  # a formula, a constant or a #REF! name: not a cell
+            return None
+        return CellRef(sheet.name, rlo, clo)
+
+    def _sheet(self, name: str):
+        return self.book.sheet_by_name(name) if name in self.book.sheet_names() else None
+
+    def _value(self, sheet, row: int, col: int):
+        import xlrd
+
+        if sheet is None or row >= sheet.nrows or col >= sheet.ncols:
+            return None
+        cell = sheet.cell(row, col)
+        if cell.ctype == xlrd.XL_CELL_DATE:
+            try:
+                moment = xlrd.xldate_as_datetime(cell.value, self.book.datemode)
+            except Exception:
+                return cell.value
+            return moment.date() if moment.time() == moment.min.time() else moment
+        if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+            return bool(cell.value)
+        if cell.ctype == xlrd.XL_CELL_ERROR:
+            return xlrd.error_text_from_code.get(cell.value, "#ERROR")
+        return cell.value
+
+    def values(self, refs) -> dict[CellRef, object]:
+        return {r: self._value(self._sheet(r.sheet), r.row, r.col) for r in refs}
+
+    def meta_rows(self) -> dict[str, str] | None:
+        sheet = self._sheet(META_SHEET)
+        if sheet is None:
+            return None
+        out = {}
+        for row in range(min(sheet.nrows, META_ROWS)):
+            key = self._value(sheet, row, 0)
+            if key is not None and str(key).strip():
+                out[str(key).strip()] = _meta_text(self._value(sheet, row, 1))
+        return out
+
+
+def open_book(data: bytes, kind: str, file_name: str) -> Book:
+    """The workbook access object for ``kind`` ('xlsx', 'xlsm', 'xls' or 'ods')."""
+    if kind in ("xlsx", "xlsm"):
+        book = XlsxBook(data, file_name)
+        book.kind = kind
+        return book
+    if kind == "ods":
+        return OdsBook(data, file_name)
+    if kind == "xls":
+        return XlsBook(data, file_name)
+    raise MigqError(f"{file_name} is a '{kind}' file, which is not a workbook migq reads.", path=file_name)
