@@ -17,11 +17,12 @@ from migq.errors import MigqError, Problem, problem
 from migq.expressions import ExpressionError, compared_values, parse, references
 from migq.questionnaire import CLOSED_TYPES, QUESTION_TYPES, Choice, Question, Questionnaire
 from migq.xlsform_positions import build_codes, build_positions
-from migq.xlsform_rules import check_name, require_translations, translated
+from migq.xlsform_rules import answerable_questions, check_name, require_translations, translated
 from migq.xlsform_sources import Sheet, read_definition
 from migq.xlsform_write import questionnaire_to_dict, write_xlsform  # noqa: F401  (public API)
 
 BUNDLED_NAME = "hld-followup-2008.yaml"
+SHEET_ORDER = {"survey": 0, "choices": 1, "settings": 2, "positions": 3, "codes": 4}
 FORM_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 TRUE_WORDS = {"yes", "true", "1", "true()", "y"}
 FALSE_WORDS = {"", "no", "false", "0", "false()", "n"}
@@ -34,8 +35,9 @@ class DefinitionError(MigqError):
         self.problems = problems
         errors = [p for p in problems if p.is_error]
         n = len(errors)
+        first = replace(errors[0], file=None).render() if errors else ""
         super().__init__(
-            f"{path} has {n} mistake{'s' if n != 1 else ''}; the first: {errors[0].render() if errors else ''}",
+            f"{path} has {n} mistake{'s' if n != 1 else ''}; the first: {first}",
             hint="Run 'migq questionnaire check FILE' to see them all.",
         )
 
@@ -66,6 +68,7 @@ def check_questionnaire(path: str | Path) -> tuple[Questionnaire | None, list[Pr
         questionnaire, more = build_questionnaire(sheets, source=path)
         problems = problems + more
     problems = [p if p.file else replace(p, file=str(path)) for p in problems]
+    problems.sort(key=lambda p: (SHEET_ORDER.get(p.sheet, -1), p.row or 0))  # stable: same cell keeps order
     if any(p.is_error for p in problems):
         return None, problems
     return questionnaire, problems
@@ -80,8 +83,11 @@ def build_questionnaire(sheets: dict[str, Sheet], source: Path | None = None) ->
     if "survey" not in sheets:
         return None, problems
     for sheet, column in (("survey", "type"), ("survey", "name"), ("choices", "list_name"), ("choices", "name")):
-        if sheet in sheets and not sheets[sheet].has(column):
+        if sheet in sheets and sheets[sheet].rows and not sheets[sheet].has(column):
             problems.append(problem("missing_column", sheet=sheet, row=1, column=column))
+    if not sheets["survey"].rows:
+        problems.append(Problem(code="missing_sheet", sheet="survey", message="the survey sheet has no questions.",
+                                hint="Add one row per question under the headers type, name and label."))
     settings = _settings(sheets.get("settings"), problems)
     default = settings["default_language"] or "en"
     languages = _languages(sheets, default)
@@ -92,8 +98,6 @@ def build_questionnaire(sheets: dict[str, Sheet], source: Path | None = None) ->
     languages = languages or (default,)
     lists = _choice_lists(sheets.get("choices"), default, languages, problems)
     items = _survey(sheets["survey"], lists, default, languages, problems)
-    if "choices" not in sheets and any(q.type in CLOSED_TYPES for q in items):
-        problems.append(problem("missing_sheet", sheet="choices"))
     _check_expressions(items, problems)
     codes = build_codes(sheets.get("codes"), default, languages, items, problems)
     positions = build_positions(sheets.get("positions"), default, languages, items, codes, problems)
@@ -182,6 +186,9 @@ def _split_type(raw: str) -> tuple[str, str | None]:
 
 def _survey(sheet: Sheet, lists, default: str, languages, problems: list[Problem]) -> list[Question]:
     items: list[Question] = []
+    if sheet.rows and not sheet.has("type"):
+        return items  # reported once as a missing column, not once per row
+    names_missing = bool(sheet.rows) and not sheet.has("name")
     seen: dict[str, int] = {}
     groups: list[tuple[str, int]] = []
     for number, row in sheet.rows:
@@ -203,7 +210,9 @@ def _survey(sheet: Sheet, lists, default: str, languages, problems: list[Problem
             name, _ = groups.pop()
             items.append(Question(name=name, type=qtype, group=groups[-1][0] if groups else None, row=number))
             continue
-        if not check_name(name, where, seen, problems):
+        if names_missing:
+            name = f"row{number}"
+        elif not check_name(name, where, seen, problems, cell_like=True):
             name = name or f"row{number}"
         choices: tuple[Choice, ...] = ()
         if qtype in CLOSED_TYPES:
@@ -247,7 +256,7 @@ def _literal_text(value) -> str:
 
 
 def _check_expressions(items: list[Question], problems: list[Problem]) -> None:
-    answerable = {q.name: q for q in items if q.is_answerable}
+    answerable = answerable_questions(items)
     for q in items:
         for column in ("relevant", "constraint"):
             expr = getattr(q, column)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from migq.errors import Problem, problem
 from migq.questionnaire import POSITION_BASES, Code, Position, Question
-from migq.xlsform_rules import check_name, require_translations, translated
+from migq.xlsform_rules import answerable_questions, check_name, require_translations, translated
 from migq.xlsform_sources import Sheet
 
 
@@ -19,7 +19,7 @@ def build_codes(sheet: Sheet | None, default: str, languages, items: list[Questi
     for column in ("code", "questions"):
         if not sheet.has(column):
             problems.append(problem("missing_column", sheet="codes", row=1, column=column))
-    answerable = {q.name: q for q in items if q.is_answerable}
+    answerable = answerable_questions(items)
     seen: dict[str, int] = {}
     codes = []
     for number, row in sheet.rows:
@@ -54,7 +54,7 @@ def build_positions(sheet: Sheet | None, default: str, languages, items: list[Qu
     for column in ("name", "question"):
         if not sheet.has(column):
             problems.append(problem("missing_column", sheet="positions", row=1, column=column))
-    answerable = {q.name: q for q in items if q.is_answerable}
+    answerable = answerable_questions(items)
     codebook = {c.code: c for c in codes}
     seen: dict[str, int] = {}
     positions = []

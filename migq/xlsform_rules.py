@@ -49,7 +49,17 @@ def looks_like_cell(name: str) -> bool:
     return bool(_R1C1.match(name))
 
 
-def check_name(name: str, where: dict, seen: dict[str, int], problems: list[Problem], what: str = "question") -> bool:
+def answerable_questions(items) -> dict:
+    """Answerable questions by name; the first of twins wins (the twin is reported already)."""
+    found = {}
+    for q in items:
+        if q.is_answerable:
+            found.setdefault(q.name, q)
+    return found
+
+
+def check_name(name: str, where: dict, seen: dict[str, int], problems: list[Problem], what: str = "question",
+               cell_like: bool = False) -> bool:
     """Missing, badly formed, cell-like or duplicate names; True when the name is usable."""
     if not name:
         problems.append(problem("missing_name", column="name", **where) if what == "question" else Problem(
@@ -59,7 +69,7 @@ def check_name(name: str, where: dict, seen: dict[str, int], problems: list[Prob
     if not NAME.match(name):
         problems.append(problem("bad_name", column="name", value=name, **where))
         return False
-    if looks_like_cell(name):
+    if cell_like and looks_like_cell(name):  # question names become Excel defined names
         problems.append(Problem(code="bad_name", column="name", **where,
                                 message=f"'{name}' reads as a spreadsheet cell address.",
                                 hint=f"Excel cannot use it as a defined name; use a longer name such as '{name}_answer'."))
