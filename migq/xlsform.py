@@ -89,7 +89,7 @@ def build_questionnaire(sheets: dict[str, Sheet], source: Path | None = None) ->
         problems.append(Problem(code="missing_sheet", sheet="survey", message="the survey sheet has no questions.",
                                 hint="Add one row per question under the headers type, name and label."))
     settings = _settings(sheets.get("settings"), problems)
-    default = settings["default_language"] or "en"
+    default = settings["default_language"] or _implied_default(sheets)
     languages = _languages(sheets, default)
     if settings["default_language"] and languages and default not in languages:
         problems.append(problem("bad_setting", sheet="settings", row=2, column="default_language", value=default,
@@ -134,6 +134,12 @@ def _settings(sheet: Sheet | None, problems: list[Problem]) -> dict:
             problems.append(problem("bad_setting", sheet="settings", row=row_number, column="deadline", value=raw,
                                     reason="which is not a date", fix="Write the deadline as YYYY-MM-DD."))
     return found
+
+
+def _implied_default(sheets: dict[str, Sheet]) -> str:
+    """Without a default_language: the first declared language, or 'en' for plain label columns."""
+    probe = _languages(sheets, "")
+    return "en" if "" in probe or not probe else probe[0]
 
 
 def _languages(sheets: dict[str, Sheet], default: str) -> list[str]:

@@ -275,3 +275,12 @@ def test_questionnaire_to_dict_is_json_ready(tmp_path):
     assert data["items"][1]["choices"][0] == {"name": "yes", "labels": {"en": "Yes", "fr": "Oui"}}
     assert data["positions"][0]["choices"] == ["yes"]
     assert isinstance(q, Questionnaire)
+
+
+def test_implied_default_language_and_the_documented_example(tmp_path):
+    text = "settings: {form_id: f, version: '1'}\nsurvey:\n- {type: text, name: a, 'label::Français (fr)': A}\n"
+    assert load_questionnaire(_write_yaml(tmp_path, text)).default_language == "fr"
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "questionnaires.md").read_text(encoding="utf-8")
+    example = docs.split("## Example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    q = load_questionnaire(_write_yaml(tmp_path, example, "example.yaml"))
+    assert q.languages == ("en", "fr") and q.position("has_unit").choices == ("yes",)
