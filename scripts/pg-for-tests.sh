@@ -24,13 +24,16 @@ case "${1:-start}" in
   start)
     BIN=$(pg_bin)
     [ -n "$BIN" ] || { echo "PostgreSQL is not installed" >&2; exit 1; }
-    if [ -f "$PGDIR/data/postmaster.pid" ]; then as_pg "$BIN/pg_ctl" -D "$PGDIR/data" -m immediate stop >/dev/null 2>&1 || true; fi
-    rm -rf "$PGDIR"; mkdir -p "$PGDIR"
-    [ "$(id -u)" = 0 ] && chown postgres "$PGDIR"
-    as_pg "$BIN/initdb" -D "$PGDIR/data" -U migq --auth=trust -E UTF8 >/dev/null
-    as_pg "$BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w \
-      -o "-p $PORT -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
-    as_pg "$BIN/createdb" -h 127.0.0.1 -p "$PORT" -U migq migq_test
+    if "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" 2>/dev/null; then
+      : # already running (another shell of this session started it): share it
+    else
+      rm -rf "$PGDIR"; mkdir -p "$PGDIR"
+      if [ "$(id -u)" = 0 ]; then chown postgres "$PGDIR"; fi
+      as_pg "$BIN/initdb" -D "$PGDIR/data" -U migq --auth=trust -E UTF8 >/dev/null
+      as_pg "$BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w \
+        -o "-p $PORT -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+      as_pg "$BIN/createdb" -h 127.0.0.1 -p "$PORT" -U migq migq_test
+    fi
     export MIGQ_TEST_POSTGRES_URL="postgresql://migq@127.0.0.1:$PORT/migq_test"
     export PATH="$BIN:$PATH"   # pg_dump for 'migq backup'
     echo "PostgreSQL test server on port $PORT"

@@ -31,7 +31,8 @@ def _admin_engine():
     return create_engine(base.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
 
 
-_TEMPLATE = {"made": False}
+# One template per test process: parallel runs (xdist workers, several developers) never share it.
+_TEMPLATE = {"made": False, "name": f"migq_template_{os.getpid()}"}
 
 
 def _pg_database() -> tuple[str, callable]:
@@ -39,18 +40,19 @@ def _pg_database() -> tuple[str, callable]:
 
     admin = _admin_engine()
     base = PG_URL.rsplit("/", 1)[0]
+    template = _TEMPLATE["name"]
     if not _TEMPLATE["made"]:
         from migq.store.db import open_store
 
         with admin.connect() as c:
-            c.execute(text("DROP DATABASE IF EXISTS migq_template"))
-            c.execute(text("CREATE DATABASE migq_template"))
-        with open_store(base + "/migq_template"):
+            c.execute(text(f"DROP DATABASE IF EXISTS {template}"))
+            c.execute(text(f"CREATE DATABASE {template}"))
+        with open_store(base + "/" + template):
             pass
         _TEMPLATE["made"] = True
     name = "t_" + uuid.uuid4().hex[:12]
     with admin.connect() as c:
-        c.execute(text(f"CREATE DATABASE {name} TEMPLATE migq_template"))
+        c.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
 
     def drop():
         with admin.connect() as c:
@@ -88,3 +90,13 @@ def runner():
     from typer.testing import CliRunner
 
     return CliRunner()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if PG_URL and _TEMPLATE["made"]:
+        from sqlalchemy import text
+
+        admin = _admin_engine()
+        with admin.connect() as c:
+            c.execute(text(f"DROP DATABASE IF EXISTS {_TEMPLATE['name']} WITH (FORCE)"))
+        admin.dispose()
