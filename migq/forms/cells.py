@@ -77,9 +77,16 @@ def _attr(elem, local: str) -> str | None:
     return None
 
 
+class FormError(MigqError):
+    """A returned file that cannot be read as a form; the message itself names the file."""
+
+    def render(self) -> str:
+        return self.message
+
+
 def _unreadable(file_name: str, exc: Exception) -> MigqError:
     detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-    return MigqError(
+    return FormError(
         f"{file_name} cannot be opened as a workbook ({detail}): ask the sender to save it again as .xlsx and resend it.",
         path=file_name,
     )
@@ -404,4 +411,4 @@ def open_book(data: bytes, kind: str, file_name: str) -> Book:
         return OdsBook(data, file_name)
     if kind == "xls":
         return XlsBook(data, file_name)
-    raise MigqError(f"{file_name} is a '{kind}' file, which is not a workbook migq reads.", path=file_name)
+    raise FormError(f"{file_name} is a '{kind}' file, which is not a workbook migq reads.", path=file_name)

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from migq.errors import MigqError, Problem, Severity, problem
+from migq.errors import Problem, Severity, problem
 from migq.forms import normalize
 from migq.forms.answer_rules import apply_rules
-from migq.forms.cells import Book, CellRef, open_book
+from migq.forms.cells import Book, CellRef, FormError, open_book
 from migq.forms.contract import META_KEYS, PROPERTY_PREFIX, RECIPIENT_NAME, answer_name
 from migq.questionnaire import Question, Questionnaire
 
@@ -102,7 +102,7 @@ def choose_questionnaire(book: Book, identity: dict[str, str] | None, questionna
             return named[0]
     scored = sorted(((found(q), i, q) for i, q in enumerate(questionnaires)), key=lambda t: (-t[0], t[1]))
     if not scored or scored[0][0] == 0:
-        raise MigqError(
+        raise FormError(
             f"{file_name} is not a migq form (none of the questionnaire's answer cells were found): "
             "ask the sender to answer on the form that was sent.",
             path=file_name,
