@@ -1,0 +1,44 @@
+"""Run the benchmarks: python bench/run.py [send] [ingest] [report] [map].
+
+Each benchmark measures migq and, in the same run, a baseline doing the same I/O with the bare
+library, then prints the ratio (migq time / baseline time). Nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+ALL = ["send", "ingest", "report", "map"]
+
+
+def best_of(fn, repeat: int = 3) -> float:
+    """Best wall time of ``repeat`` runs (the least disturbed by other work on the machine)."""
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main(argv: list[str]) -> int:
+    chosen = argv or ALL
+    for name in chosen:
+        if name not in ALL:
+            print(f"unknown benchmark {name!r}; choose from {', '.join(ALL)}", file=sys.stderr)
+            return 2
+        module = importlib.import_module(f"bench_{name}")
+        print(f"== {name}: {module.__doc__.strip().splitlines()[0]}")
+        for line in module.run():
+            print("   " + line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
