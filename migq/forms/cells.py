@@ -23,7 +23,6 @@ from migq.errors import MigqError
 from migq.forms.contract import META_SHEET
 
 META_ROWS = 64  # the metadata sheet holds len(META_KEYS) rows; read a few more, never the rest
-MAX_FORMULAS = 100_000  # ods: formula positions remembered while scanning content.xml
 
 
 @dataclass(frozen=True)
@@ -270,137 +269,6 @@ class XlsxBook(_CalamineValues, Book):
         return out
 
 
-class OdsBook(_CalamineValues, Book):
-    kind = "ods"
-    _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-
-    def __init__(self, data: bytes, file_name: str):
-        super().__init__(data, file_name)
-        self._formulas: dict[CellRef, str] = {}
-        try:
-            self.zip = zipfile.ZipFile(io.BytesIO(data))
-            self._scan_content()
-        except MigqError:
-            raise
-        except Exception as exc:
-            raise _unreadable(file_name, exc) from None
-
-    def _scan_content(self) -> None:
-        """One streaming pass over content.xml: named ranges and the positions of formulas."""
-        from defusedxml.ElementTree import iterparse
-
-        t = "{%s}" % self._TABLE
-        table, row, col = None, -1, 0
-        for event, elem in iterparse(self.zip.open("content.xml"), events=("start", "end")):
-            tag = elem.tag
-            if event == "start":
-                if tag == t + "table":
-                    table, row = elem.get(t + "name"), -1
-                elif tag == t + "table-row":
-                    row, col = row + 1, 0
-                continue
-            if tag in (t + "table-cell", t + "covered-table-cell"):
-                formula = elem.get(t + "formula")
-                if formula and table is not None and len(self._formulas) < MAX_FORMULAS:
-                    self._formulas[CellRef(table, row, col)] = formula
-                col += int(elem.get(t + "number-columns-repeated") or 1)
-                elem.clear()
-            elif tag == t + "table-row":
-                row += int(elem.get(t + "number-rows-repeated") or 1) - 1
-                elem.clear()
-            elif tag == t + "table":
-                table = None
-                elem.clear()
-            elif tag == t + "named-range":
-                ref = parse_reference(elem.get(t + "cell-range-address") or "", _ODS_REF)
-                name = elem.get(t + "name") or ""
-                if ref is not None and not name.startswith("_xlnm."):
-                    (self.local_names if table is not None else self.names).setdefault(name, ref)
-
-    def formulas(self, refs) -> dict[CellRef, str]:
-        return {r: self._formulas[r] for r in refs if r in self._formulas}
-
-    def properties(self) -> dict[str, str]:
-        if "meta.xml" not in self.zip.namelist():
-            return {}
-        from defusedxml.ElementTree import fromstring
-
-        out = {}
-        for elem in fromstring(self.zip.read("meta.xml")).iter():
-            if _local(elem.tag) == "user-defined" and _attr(elem, "name"):
-                out[_attr(elem, "name")] = (elem.text or "").strip()
-        return out
-
-
-class XlsBook(Book):
-    """Legacy .xls through xlrd: it reads the defined names that calamine does not expose.
-
-    xlrd does not decode formulas or OLE custom properties: formulas in an .xls go undetected
-    (their cached values are read) and the identity comes from the metadata sheet only.
-    """
-
-    kind = "xls"
-
-    def __init__(self, data: bytes, file_name: str):
-        super().__init__(data, file_name)
-        import xlrd
-
-        try:
-            with open(os.devnull, "w") as quiet:  # xlrd writes warnings to stdout by default
-                self.book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=quiet, verbosity=0)
-            for key, names in self.book.name_map.items():
-                for n in names:
-                    if n.builtin or n.name.startswith("_xlnm."):
-                        continue
-                    ref = self._name_ref(n)
-                    if ref is not None:
-                        (self.names if n.scope < 0 else self.local_names).setdefault(n.name, ref)
-        except Exception as exc:
-            raise _unreadable(file_name, exc) from None
-
-    def _name_ref(self, name) -> CellRef | None:
-        try:
-            sheet, rlo, _rhi, clo, _chi = name.area2d(clipped=False)
-        except Exception:  # a formula, a constant or a #REF! name: not a cell
-            return None
-        return CellRef(sheet.name, rlo, clo)
-
-    def _sheet(self, name: str):
-        return self.book.sheet_by_name(name) if name in self.book.sheet_names() else None
-
-    def _value(self, sheet, row: int, col: int):
-        import xlrd
-
-        if sheet is None or row >= sheet.nrows or col >= sheet.ncols:
-            return None
-        cell = sheet.cell(row, col)
-        if cell.ctype == xlrd.XL_CELL_DATE:
-            try:
-                moment = xlrd.xldate_as_datetime(cell.value, self.book.datemode)
-            except Exception:
-                return cell.value
-            return moment.date() if moment.time() == moment.min.time() else moment
-        if cell.ctype == xlrd.XL_CELL_BOOLEAN:
-            return bool(cell.value)
-        if cell.ctype == xlrd.XL_CELL_ERROR:
-            return xlrd.error_text_from_code.get(cell.value, "#ERROR")
-        return cell.value
-
-    def values(self, refs) -> dict[CellRef, object]:
-        return {r: self._value(self._sheet(r.sheet), r.row, r.col) for r in refs}
-
-    def meta_rows(self) -> dict[str, str] | None:
-        sheet = self._sheet(META_SHEET)
-        if sheet is None:
-            return None
-        out = {}
-        for row in range(min(sheet.nrows, META_ROWS)):
-            key = self._value(sheet, row, 0)
-            if key is not None and str(key).strip():
-                out[str(key).strip()] = _meta_text(self._value(sheet, row, 1))
-        return out
-
-
 def open_book(data: bytes, kind: str, file_name: str) -> Book:
     """The workbook access object for ``kind`` ('xlsx', 'xlsm', 'xls' or 'ods')."""
     if kind in ("xlsx", "xlsm"):
@@ -408,7 +276,11 @@ def open_book(data: bytes, kind: str, file_name: str) -> Book:
         book.kind = kind
         return book
     if kind == "ods":
+        from migq.forms.cells_ods import OdsBook
+
         return OdsBook(data, file_name)
     if kind == "xls":
+        from migq.forms.cells_xls import XlsBook
+
         return XlsBook(data, file_name)
     raise FormError(f"{file_name} is a '{kind}' file, which is not a workbook migq reads.", path=file_name)

@@ -131,10 +131,10 @@ class _FormReading:
                 answers[question.name] = self._single(question, refs[answer_name(question.name)])
         return answers, self.problems
 
-    def _report(self, code: str, question: str, ref: CellRef | None, severity: Severity | None = None, **values) -> None:
+    def _report(self, code: str, question: str, at: CellRef | None, severity: Severity | None = None, **values) -> None:
         where = {"file": self.file_name, "question": question}
-        if ref is not None:
-            where.update(sheet=ref.sheet, cell=ref.coordinate)
+        if at is not None:
+            where.update(sheet=at.sheet, cell=at.coordinate)
         self.problems.append(problem(code, severity, **where, **values))
         self.flagged.add(question)
 
