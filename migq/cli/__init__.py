@@ -21,6 +21,9 @@ from migq.cli import send_cmd  # noqa: E402,F401  (send)
 from migq.cli import db_cmd  # noqa: E402,F401  (db upgrade, key rotate/list)
 from migq.cli import ingest_cmd  # noqa: E402,F401  (ingest, accept, evidence)
 from migq.cli import show_cmd  # noqa: E402,F401  (show)
+from migq.cli import demo_cmd  # noqa: E402,F401  (demo)
+from migq.cli import report_cmd  # noqa: E402,F401  (report, map)
+from migq.cli import ops_cmd  # noqa: E402,F401  (doctor, backup)
 
 
 def main() -> None:

@@ -117,14 +117,17 @@ def ingest(store, paths: list[Path], options: IngestOptions = IngestOptions(),
             items.append(item)
 
     qlist = [q for _, q in questionnaires]
+    jobs = [(item.data, context.kinds[item.display], item.name, qlist) for item in items]
+    item_of = {id(job): item for job, item in zip(jobs, items)}
+    read_outcomes: dict[int, FileOutcome] = {}
     with IsolatedReader(workers=options.workers) as reader:
-        jobs = [(item.data, context.kinds[item.display], item.name, qlist) for item in items]
-        for item, result in zip(items, reader.read_many(jobs)):
-            outcome = context.handle(item, result)
-            outcomes.append(outcome)
+        # Results come back as files finish; each is stored at once, in its own transaction.
+        for job, result in reader.read_many(jobs):
+            item = item_of[id(job)]
+            read_outcomes[id(item)] = context.handle(item, result)
             if progress:
                 progress(item.display)
-    return outcomes
+    return outcomes + [read_outcomes[id(item)] for item in items]
 
 
 def _display(path: Path, roots: list[Path]) -> str:
