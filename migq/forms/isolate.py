@@ -29,6 +29,7 @@ from migq.forms.guard import RejectedFile
 from migq.questionnaire import Questionnaire
 
 GIB = 1024**3
+STARTUP_S = 60  # allowance for a new worker to start, on top of the reading time limit
 FAULT_VARIABLE = "MIGQ_TEST_READER_FAULT"  # tests only: 'abort|hang|oom[:file name]'
 _SAVE_AGAIN = "ask the sender to save it again as .xlsx and resend it"
 
@@ -98,6 +99,7 @@ def _worker_main(read_fd: int, write_fd: int, memory_bytes: int | None) -> None:
     fault = os.environ.get(FAULT_VARIABLE)
     conn_in, conn_out = Connection(read_fd, writable=False), Connection(write_fd, readable=False)
     known: dict[int, list[Questionnaire]] = {}
+    conn_out.send(("ready", None))  # the time limit counts from here, not from interpreter start
     while True:
         try:
             task = conn_in.recv()
@@ -163,10 +165,11 @@ class _Worker:
         self.item: ReadItem | None = None
         self.original = None
         self.deadline = 0.0
+        self.ready = False
 
     def submit(self, original, item: ReadItem, token: int, timeout_s: float) -> None:
         questionnaires = None if token in self.tokens else list(item.questionnaires)
-        self.deadline = time.monotonic() + timeout_s
+        self.deadline = time.monotonic() + timeout_s + (0 if self.ready else STARTUP_S)
         self.item, self.original = item, original
         try:
             self.send_conn.send((token, questionnaires, item.data, item.kind, item.file_name))
@@ -263,6 +266,9 @@ class IsolatedReader:
                     code = None
                 worker.stop(kill=True)
                 return ReaderRejected("reader_crashed", name, exit_code=code)
+            if status == "ready":
+                worker.ready, worker.deadline = True, now + self.timeout_s
+                return None
             if status == "oom":
                 worker.stop(kill=True)
                 return ReaderRejected("reader_out_of_memory", name)

@@ -1,0 +1,74 @@
+"""Isolated reading: a file that crashes, hangs or exhausts its reader costs only itself."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from formtools import fill_form, make_form
+from migq.errors import MigqError
+from migq.forms.guard import RejectedFile
+from migq.forms.isolate import FAULT_VARIABLE, IsolatedReader, ReadItem
+from migq.questionnaire import Choice, Question, Questionnaire
+
+Q = Questionnaire(
+    form_id="iso", version="1", titles={"en": "Q"}, default_language="en", languages=("en",),
+    items=(Question("sole", "select_one", {"en": "Sole?"}, list_name="yn",
+                    choices=(Choice("yes", {"en": "Yes"}), Choice("no", {"en": "No"}))),
+           Question("n", "integer", {"en": "N"})),
+    deadline=date(2008, 4, 30),
+)
+
+
+@pytest.fixture(scope="module")
+def good():
+    return fill_form(make_form(Q), {"sole": "Yes", "n": 3})
+
+
+def items(good, names):
+    return [ReadItem(good, "xlsx", name, [Q]) for name in names]
+
+
+def outcomes(reader, good, names):
+    return {item.file_name: outcome for item, outcome in reader.read_many(items(good, names))}
+
+
+def test_reads_a_batch_in_parallel(good):
+    with IsolatedReader(workers=2) as reader:
+        got = outcomes(reader, good, [f"{i}.xlsx" for i in range(5)])
+        assert {name: r.answers["sole"].value for name, r in got.items()} == {f"{i}.xlsx": "yes" for i in range(5)}
+        assert reader.read(good, "xlsx", "one.xlsx", [Q]).answers["n"].value == "3"
+
+
+def test_not_a_form_comes_back_as_the_readers_own_error(good):
+    from openpyxl import Workbook
+    import io
+
+    buf = io.BytesIO()
+    Workbook().save(buf)
+    with IsolatedReader(workers=1) as reader:
+        with pytest.raises(MigqError) as err:
+            reader.read(buf.getvalue(), "xlsx", "budget.xlsx", [Q])
+        assert str(err.value).startswith("budget.xlsx is not a migq form")
+        assert reader.read(good, "xlsx", "next.xlsx", [Q]).answers["sole"].value == "yes"
+
+
+@pytest.mark.parametrize("fault, code, words, limits", [
+    ("abort", "reader_crashed", "stopped abruptly", {}),
+    ("hang", "reader_timeout", "took longer than 0.5 seconds", {"timeout_s": 0.5}),
+    ("oom", "reader_out_of_memory", "ran out of memory", {"memory_bytes": 256 * 1024**2}),
+])
+def test_a_misbehaving_reader_rejects_only_its_file(monkeypatch, good, fault, code, words, limits):
+    monkeypatch.setenv(FAULT_VARIABLE, f"{fault}:bad.xlsx")
+    with IsolatedReader(workers=2, **limits) as reader:
+        got = outcomes(reader, good, ["a.xlsx", "bad.xlsx", "b.xlsx", "c.xlsx"])
+        bad = got.pop("bad.xlsx")
+        assert isinstance(bad, RejectedFile) and bad.code == code
+        assert str(bad) == f"bad.xlsx could not be read safely (the reader {words}): ask the sender to save it again as .xlsx and resend it." \
+            if fault != "hang" else words in str(bad)
+        assert all(r.answers["sole"].value == "yes" for r in got.values()) and len(got) == 3
+        # the replaced worker reads the next file
+        assert reader.read(good, "xlsx", "after.xlsx", [Q]).answers["n"].value == "3"
+        with pytest.raises(RejectedFile):
+            reader.read(good, "xlsx", "bad.xlsx", [Q])
