@@ -1,0 +1,123 @@
+"""`migq report` and `migq map` through the real CLI app, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import types
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from storetools import add_reply, register_questionnaire, sample_questionnaire, send_forms
+
+runner = CliRunner()
+
+
+def _load_app():
+    """The root app with the report commands registered (also while migq.cli's __init__ does
+    not import report_cmd yet, or another area's module is missing)."""
+    try:
+        app = importlib.import_module("migq.cli").app
+        importlib.import_module("migq.cli.report_cmd")
+        return app
+    except ImportError:
+        pass
+    saved = {k: v for k, v in sys.modules.items() if k == "migq.cli" or k.startswith("migq.cli.")}
+    for k in saved:
+        del sys.modules[k]
+    stub = types.ModuleType("migq.cli")
+    stub.__path__ = [str(Path(__file__).resolve().parents[1] / "migq" / "cli")]
+    sys.modules["migq.cli"] = stub
+    try:
+        common = importlib.import_module("migq.cli.common")
+        importlib.import_module("migq.cli.report_cmd")
+        return common.app
+    finally:
+        for k in [k for k in sys.modules if k == "migq.cli" or k.startswith("migq.cli.")]:
+            del sys.modules[k]
+        sys.modules.update(saved)
+
+
+app = _load_app()
+
+
+@pytest.fixture
+def workspace(store, db_url):
+    qid = register_questionnaire(store, sample_questionnaire())
+    send_forms(store, qid, ["FRA", "DEU", "VAT"])
+    add_reply(store, qid, "FRA", {"agenda": "yes", "topics": "remit"}, date(2008, 4, 2))
+    add_reply(store, qid, "DEU", {"agenda": "no", "topics": "remit rights"}, date(2008, 7, 16))
+    return db_url
+
+
+def invoke(*args):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_report_table_is_the_default(workspace):
+    result = invoke("report", "--as-of", "2008-07-15", "--db", workspace)
+    assert result.exit_code == 0, result.output
+    assert "As at 15 July 2008, one Member State (1% of 193) had replied to the questionnaire." in result.output
+    assert "Positions" in result.output
+
+
+def test_report_json_to_stdout_and_as_of(workspace):
+    result = invoke("report", "--as-of", "2008-07-16", "--format", "json", "--db", workspace, "--lang", "fr")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["respondents"]["total"] == 2 and data["lang"] == "fr"
+    assert data["questionnaire"]["form_id"] == "hld-followup"
+
+
+@pytest.mark.parametrize("name,check", [
+    ("r.xlsx", lambda p: p.read_bytes()[:2] == b"PK"),
+    ("r.docx", lambda p: p.read_bytes()[:2] == b"PK"),
+    ("r.md", lambda p: p.read_text(encoding="utf-8").startswith("# ")),
+    ("r.html", lambda p: "<!DOCTYPE html>" in p.read_text(encoding="utf-8")),
+    ("r.csv", lambda p: p.read_text(encoding="utf-8-sig").startswith("table,title")),
+    ("r.json", lambda p: json.loads(p.read_text(encoding="utf-8"))["as_of"] == "2008-07-15"),
+])
+def test_format_inferred_from_the_output_suffix(workspace, tmp_path, name, check, monkeypatch):
+    import migq.render.cells as cells
+
+    # The map is exercised in test_render; here only the file format matters.
+    monkeypatch.setattr(cells, "response_map", lambda report, fmt="svg": (None, "skipped in this test."))
+    for module in ("migq.render.html", "migq.render.docx"):
+        monkeypatch.setattr(importlib.import_module(module), "response_map", cells.response_map)
+    out = tmp_path / name
+    result = invoke("report", "--as-of", "2008-07-15", "-o", str(out), "--by", "group", "--db", workspace)
+    assert result.exit_code == 0, result.output
+    assert check(out)
+
+
+def test_usage_errors_exit_2(workspace, tmp_path):
+    result = invoke("report", "--format", "xlsx", "--db", workspace)
+    assert result.exit_code == 2 and "-o report.xlsx" in result.output
+    assert invoke("report", "--format", "pdf", "--db", workspace).exit_code == 2
+    assert invoke("report", "-o", str(tmp_path / "r.pdf"), "--db", workspace).exit_code == 2
+    assert invoke("report", "--as-of", "15/07/2008", "--db", workspace).exit_code == 2
+    assert invoke("report", "--lang", "de", "--db", workspace).exit_code == 2
+    bad_by = invoke("report", "--by", "colour", "--db", workspace)
+    assert bad_by.exit_code == 2 and "--by colour" in bad_by.output
+
+
+def test_unknown_questionnaire_is_one_error_line(workspace):
+    result = invoke("report", "--questionnaire", "nope:1", "--db", workspace)
+    assert result.exit_code == 1
+    assert "Error:" in result.output and "Traceback" not in result.output
+
+
+def test_map_command_writes_svg(workspace, tmp_path):
+    pytest.importorskip("migq.render.map")
+    out = tmp_path / "map.svg"
+    result = invoke("map", "--as-of", "2008-07-15", "-o", str(out), "--replied-color", "#777777",
+                    "--db", workspace)
+    assert result.exit_code == 0, result.output
+    assert "1 recipients had replied" in result.output
+    svg = out.read_text(encoding="utf-8")
+    assert 'id="FRA"' in svg and "#777777" in svg
+    assert invoke("map", "-o", str(out), "--replied-color", "notacolour", "--db", workspace).exit_code == 2
