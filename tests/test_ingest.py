@@ -1,0 +1,155 @@
+"""migq ingest driven as a user would: send, fill with openpyxl, drop in a folder, ingest.
+
+Every class of unusable file is rejected with a located reason and stores nothing, while the
+good files of the same batch are stored; outcomes and exit codes follow docs/ingest.md.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from formtools import fill_form, strip_metadata
+from migq.cli import app
+from migq.demo import as_email
+from migq.store import open_store, schema
+
+GOOD = {"gfmd_outcome": "good_outcome", "gfmd_sole_followup": "no", "followup_within_un": "Yes ",
+        "gfmd_un_link": "more_time", "reply_date": "2008-04-20"}
+
+
+@pytest.fixture
+def workspace(runner, db_url, tmp_path):
+    out = tmp_path / "outbox"
+    result = runner.invoke(app, ["send", "--db", db_url, "-o", str(out), "--sent-on", "2008-03-18",
+                                 "--to", "FRA,MEX,GBR,DEU,CIV"])
+    assert result.exit_code == 0, result.output
+    inbox = tmp_path / "responses"
+    inbox.mkdir()
+    return db_url, out, inbox
+
+
+def _form(out: Path, iso3: str) -> bytes:
+    return (out / f"{iso3}-hld-followup-2008.xlsx").read_bytes()
+
+
+def _ingest(runner, db_url, *args):
+    result = runner.invoke(app, ["ingest", "--db", db_url, "--format", "json", *map(str, args)])
+    assert "Traceback" not in result.output
+    return result, json.loads(result.output) if result.output.strip().startswith("{") else None
+
+
+def _count(db_url, table) -> int:
+    with open_store(db_url) as store, store.read() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_good_and_broken_files_in_one_batch(runner, workspace):
+    db_url, out, inbox = workspace
+    (inbox / "FRA.xlsx").write_bytes(fill_form(_form(out, "FRA"), {**GOOD, "gfmd_outcome": "  OUI, le forum est un bon resultat du dialogue"},
+                                               {"modalities": ["ga_agenda_item", "other"]}))
+    (inbox / "MEX.xlsx").write_bytes(fill_form(_form(out, "MEX"), {**GOOD, "gfmd_sole_followup": "SÍ"}))
+    (inbox / "report.pdf.xlsx").write_bytes(b"%PDF-1.7\n...")
+    (inbox / "cut.xlsx").write_bytes(_form(out, "GBR")[:3000])
+    tampered = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(fill_form(_form(out, "DEU"), GOOD))) as zin, zipfile.ZipFile(tampered, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(info, data.replace(b"DEU", b"AUT") if info.filename == "docProps/custom.xml" else data)
+    from formtools import strip_metadata as _strip
+
+    (inbox / "DEU-tampered.xlsx").write_bytes(_strip(tampered.getvalue(), sheet=True, properties=False))
+    result, data = _ingest(runner, db_url, inbox, "--received-on", "2008-04-28")
+    assert result.exit_code == 1
+    by_file = {Path(f["file"]).name: f for f in data["files"]}
+    assert by_file["FRA.xlsx"]["outcome"] == "accepted" and by_file["MEX.xlsx"]["outcome"] == "accepted"
+    assert by_file["report.pdf.xlsx"]["outcome"] == "rejected" and "PDF" in by_file["report.pdf.xlsx"]["reason"]
+    assert by_file["cut.xlsx"]["outcome"] == "rejected" and "ask the sender" in by_file["cut.xlsx"]["reason"]
+    assert by_file["DEU-tampered.xlsx"]["outcome"] == "rejected" and by_file["DEU-tampered.xlsx"]["code"] == "bad_signature"
+    assert _count(db_url, schema.submissions) == 2 and _count(db_url, schema.evidence) == 2
+    with open_store(db_url) as store, store.read() as conn:
+        rows = dict(conn.execute(select(schema.answers.c.question, schema.answers.c.value)
+                                 .join(schema.submissions).where(schema.submissions.c.iso3 == "FRA")).all())
+    assert rows["gfmd_outcome"] == "good_outcome" and rows["followup_within_un"] == "yes"
+    assert rows["modalities"] == "ga_agenda_item other"
+
+
+def test_answer_problems_are_stored_with_their_cell_and_the_reply_kept(runner, workspace):
+    db_url, out, inbox = workspace
+    (inbox / "GBR.xlsx").write_bytes(fill_form(_form(out, "GBR"), {**GOOD, "gfmd_un_link": "perhaps", "reply_date": "31/02/2008"}))
+    result, data = _ingest(runner, db_url, inbox)
+    assert result.exit_code == 0, "answer-level problems do not reject a usable form"
+    problems = data["files"][0]["problems"]
+    unknown = next(p for p in problems if p["code"] == "unknown_choice")
+    assert unknown["question"] == "gfmd_un_link" and unknown["cell"] and unknown["sheet"] == "Questionnaire"
+    assert any(p["question"] == "reply_date" for p in problems)
+    with open_store(db_url) as store, store.read() as conn:
+        valid = dict(conn.execute(select(schema.answers.c.question, schema.answers.c.valid)).all())
+    assert valid["gfmd_un_link"] is False and valid["gfmd_outcome"] is True
+
+
+def test_duplicates_revisions_and_accept(runner, workspace):
+    db_url, out, inbox = workspace
+    first = fill_form(_form(out, "FRA"), GOOD)
+    (inbox / "a.xlsx").write_bytes(first)
+    assert _ingest(runner, db_url, inbox / "a.xlsx")[0].exit_code == 0
+    (inbox / "a-copy.xlsx").write_bytes(first)
+    result, data = _ingest(runner, db_url, inbox / "a-copy.xlsx")
+    assert result.exit_code == 0 and data["files"][0]["outcome"] == "duplicate"
+    (inbox / "b.xlsx").write_bytes(fill_form(_form(out, "FRA"), {**GOOD, "gfmd_sole_followup": "yes"}))
+    result, data = _ingest(runner, db_url, inbox / "b.xlsx")
+    assert data["files"][0]["outcome"] == "revision_pending" and data["files"][0]["version"] == 2
+    accepted = runner.invoke(app, ["accept", "FRA", "--db", db_url])
+    assert accepted.exit_code == 0 and "version 2" in accepted.output
+    with open_store(db_url) as store, store.read() as conn:
+        statuses = sorted(conn.execute(select(schema.submissions.c.version_no, schema.submissions.c.status)).all())
+    assert statuses == [(1, "superseded"), (2, "accepted")]
+    again = runner.invoke(app, ["accept", "FRA", "--db", db_url])
+    assert again.exit_code == 1 and "no pending" in again.output
+
+
+def test_stripped_metadata_is_held_then_attached_by_a_person(runner, workspace):
+    db_url, out, inbox = workspace
+    (inbox / "nameless.xlsx").write_bytes(strip_metadata(fill_form(_form(out, "CIV"), GOOD)))
+    result, data = _ingest(runner, db_url, inbox)
+    assert result.exit_code == 1 and data["files"][0]["outcome"] == "held"
+    assert "--assume" in data["files"][0]["reason"]
+    assert _count(db_url, schema.evidence) == 1, "held files are kept as evidence"
+    result, data = _ingest(runner, db_url, inbox, "--assume", "CIV")
+    assert result.exit_code == 0 and data["files"][0]["outcome"] == "accepted" and data["files"][0]["iso3"] == "CIV"
+    assert _count(db_url, schema.submissions) == 1
+
+
+def test_email_provenance_dry_run_and_evidence(runner, workspace, tmp_path):
+    db_url, out, inbox = workspace
+    from datetime import date
+
+    data = fill_form(_form(out, "DEU"), GOOD)
+    (inbox / "reply.eml").write_bytes(as_email("DEU", "antwort.xlsx", data, date(2008, 5, 6)))
+    result, report = _ingest(runner, db_url, inbox, "--dry-run")
+    assert result.exit_code == 0 and report["files"][0]["outcome"] == "valid" and report["dry_run"]
+    assert _count(db_url, schema.submissions) == 0, "a dry run stores nothing"
+    result, report = _ingest(runner, db_url, inbox)
+    f = report["files"][0]
+    assert f["received_on"] == "2008-05-06" and f["late"] is True and "reply.eml" in f["file"]
+    with open_store(db_url) as store, store.read() as conn:
+        sender = conn.execute(select(schema.submissions.c.sender)).scalar_one()
+    assert "mission@deu.example" in sender
+    back = tmp_path / "back.xlsx"
+    assert runner.invoke(app, ["evidence", "DEU", "-o", str(back), "--db", db_url]).exit_code == 0
+    assert back.read_bytes() == data
+    shown = runner.invoke(app, ["show", "DEU", "--db", db_url])
+    assert shown.exit_code == 0 and "accepted" in shown.output and "gfmd_un_link" in shown.output
+
+
+def test_usage_errors(runner, workspace):
+    db_url, out, inbox = workspace
+    assert runner.invoke(app, ["ingest", str(inbox), "--db", db_url, "--channel", "pigeon"]).exit_code == 2
+    missing = runner.invoke(app, ["ingest", str(inbox / "nope"), "--db", db_url])
+    assert missing.exit_code == 1 and "does not exist" in missing.output
+    assert runner.invoke(app, ["ingest", str(inbox), "--db", db_url, "--assume", "XXX"]).exit_code == 1
