@@ -132,7 +132,7 @@ def _decide(item, st, q, row, last_email, contact, forms_dir, template, min_days
         item.reason = f"earlier attempt {row.status}" + (f": {row.last_error}" if row.last_error else "")
         return
     if not addresses:
-        item.action, item.reason = PHONE, "no e-mail address on file: phone them"
+        item.action, item.reason, item.template = PHONE, "no e-mail address on file: phone them", ""
         return
     if isinstance(form, str):
         item.reason = form
