@@ -297,3 +297,26 @@ def test_text_normaliser_strips_control_characters():
 
     assert text_value("a\x01b\x7f\tc \u00a0 ") == ("ab\tc", None)
     assert text_value("   ") == (None, None)
+
+
+def test_the_contract_documents_a_fill_that_the_reader_reads():
+    """Run the openpyxl example of docs/form-contract.md on a real form."""
+    import contextlib
+    import re as regex
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "form-contract.md").read_text(encoding="utf-8")
+    [code] = regex.findall(r"```python\n(.*?)```", doc, flags=regex.S)
+    yn = (Choice("yes", {"en": "Yes"}), Choice("no", {"en": "No"}))
+    q = Questionnaire(form_id="doc", version="1", titles={"en": "Doc"}, default_language="en", languages=("en",), items=(
+        Question("gfmd_sole_followup", "select_one", {"en": "Sole?"}, list_name="yn", choices=yn),
+        Question("modalities", "select_multiple", {"en": "How?"}, list_name="m",
+                 choices=(Choice("regional_consultations", {"en": "Regional"}), Choice("other", {"en": "Other"}))),
+        Question("reply_date", "date", {"en": "Date"}), Question("q1", "text", {"en": "Comments"})))
+    scope = {"FORM": make_form(q)}
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        exec(compile(code, "form-contract.md", "exec"), scope)
+    assert printed.getvalue().split() == ["FRA", "FRA-test"]
+    r = read_form(scope["filled"], "xlsx", "FRA.xlsx", [q])
+    assert {k: a.value for k, a in r.answers.items()} == {
+        "gfmd_sole_followup": "yes", "modalities": "regional_consultations", "reply_date": "2008-05-02", "q1": "See annex"}
+    assert r.problems == []
