@@ -18,7 +18,9 @@ import pandas as pd
 FORMATS = ("csv", "xlsx", "parquet", "dta", "sav", "json")
 # OWASP CSV injection: a cell starting with one of these runs as a formula in a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-STATA_NAME_MAX = 32
+# Stata allows 32 characters, but the value-label set takes the variable's name and readstat
+# refuses 32 there: 31 keeps every name usable for both.
+STATA_NAME_MAX = 31
 STATA_LABEL_MAX = 80
 
 
@@ -41,7 +43,7 @@ def stata_name(name: str) -> str:
     """A valid Stata variable name for ``name``, deterministic and documented (docs/export.md).
 
     Characters other than letters, digits and '_' become '_'; a name starting with a digit gets
-    a leading '_'; a name longer than 32 characters keeps its first 23 characters, then '_' and
+    a leading '_'; a name longer than 31 characters keeps its first 22 characters, then '_' and
     the first 8 hex digits of the SHA-1 of the full name (so two long names never collide).
     """
     clean = re.sub(r"[^A-Za-z0-9_]", "_", name)
@@ -49,7 +51,7 @@ def stata_name(name: str) -> str:
         clean = "_" + clean
     if len(clean) <= STATA_NAME_MAX:
         return clean
-    return f"{clean[:23]}_{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+    return f"{clean[:22]}_{hashlib.sha1(name.encode()).hexdigest()[:8]}"
 
 
 @dataclass
