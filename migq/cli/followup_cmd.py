@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from migq.cli.common import DbOption, app, console, handle_errors, parse_date_option, split_codes
+from migq.cli.common import DbOption, app, console, err_console, handle_errors, parse_date_option, split_codes
 
 QuestionnaireKeyOption = typer.Option(
     None, "--questionnaire", "-q", metavar="FORM_ID:VERSION",
@@ -60,8 +60,8 @@ def status(
         _status_csv(rows)
     else:
         _status_tables(q, when, rows, timeline, lang)
-    if chart:
-        console.print(f"Chart written to {chart}.", highlight=False)
+    if chart:  # on stderr for csv/json, so the data on stdout stays clean
+        (console if fmt == "table" else err_console).print(f"Chart written to {chart}.", highlight=False)
 
 
 def _status_json(q, when, rows, timeline) -> None:

@@ -51,7 +51,8 @@ def _atomic_write(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except OSError as err:
         tmp.unlink(missing_ok=True)
-        raise MigqError(f"cannot write {path}: {err.strerror}.", hint="Check the reminders folder and free disk space.") from err
+        raise MigqError(f"cannot write {path}: {err.strerror}.",
+                        hint="Check the reminders folder (--out) and free disk space.") from err
 
 
 def write_drafts(plan: ReminderPlan, out_dir: Path, *, from_addr: str | None = None,

@@ -66,7 +66,8 @@ class RecipientStatus:
         iso = lambda d: d.isoformat() if d else ""  # noqa: E731
         return {
             "iso3": self.iso3, "name": self.name, "region": self.region, "group": self.group,
-            "state": self.state, "issue_id": self.issue_id or "", "file_name": self.file_name or "", "sent_on": iso(self.sent_on),
+            "state": self.state, "issue_id": self.issue_id or "", "file_name": self.file_name or "",
+            "sent_on": iso(self.sent_on),
             "language": self.language or "", "to": ";".join(self.to), "cc": ";".join(self.cc),
             "deadline": iso(self.deadline), "first_reply": iso(self.first_reply),
             "last_reply": iso(self.last_reply), "versions": self.versions,
