@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from migq.errors import Problem, Severity, problem
+from migq.errors import Problem, problem
 from migq.questionnaire import Question, Questionnaire, pick
 
 
@@ -78,7 +78,3 @@ def apply_rules(q: Questionnaire, answers: dict, lang: str, file_name: str,
                                  expr=item.constraint, constraint_message=message, **_where(answer, file_name)))
             answers[item.name] = replace(answer, valid=False)
     return answers, found
-
-
-def is_error(p: Problem) -> bool:
-    return p.severity == Severity.ERROR

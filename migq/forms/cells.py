@@ -137,13 +137,18 @@ class _CalamineValues:
         return self._wb
 
     def _rows(self, sheet: str, nrows: int) -> list[list] | None:
+        cache = self.__dict__.setdefault("_row_cache", {})
+        if sheet in cache and cache[sheet][0] >= nrows:
+            return cache[sheet][1]
         wb = self._calamine()
         if sheet not in wb.sheet_names:
             return None
         try:
-            return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)
+            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)
         except Exception as exc:
             raise _unreadable(self.file_name, exc) from None
+        cache[sheet] = (nrows, rows)
+        return rows
 
     def values(self, refs) -> dict[CellRef, object]:
         by_sheet: dict[str, list[CellRef]] = {}
@@ -192,7 +197,7 @@ class XlsxBook(_CalamineValues, Book):
         """Relationship id -> (type, absolute part name) for ``part``."""
         path = PurePosixPath(part)
         rels_part = str(path.parent / "_rels" / (path.name + ".rels")).lstrip("./") if part else "_rels/.rels"
-        if rels_part not in self.zip.namelist():
+        if rels_part not in self._members:
             return {}
         out = {}
         for rel in self._xml(rels_part):
@@ -201,21 +206,21 @@ class XlsxBook(_CalamineValues, Book):
             out[rel.get("Id", "")] = (rel.get("Type", ""), full.lstrip("./"))
         return out
 
+    def _related(self, part: str, kind: str, default: str) -> str:
+        """The part the usual name points at; else the one ``part``'s relationships name."""
+        if default in self._members:
+            return default
+        return next((p for t, p in self._rels(part).values() if t.endswith(kind)), default)
+
     def _read_workbook(self) -> None:
-        root_rels = self._rels("")
-        self.workbook_part = next((p for t, p in root_rels.values() if t.endswith("/officeDocument")), "xl/workbook.xml")
-        self.custom_part = next((p for t, p in root_rels.values() if t.endswith("/custom-properties")), "docProps/custom.xml")
-        rels = self._rels(self.workbook_part)
-        sheets: list[str] = []
-        self.sheet_parts: dict[str, str] = {}
+        # Only workbook.xml is parsed up front; relationships are read when needed (speed).
+        self._members = set(self.zip.namelist())
+        self.workbook_part = self._related("", "/officeDocument", "xl/workbook.xml")
+        self._sheet_ids: dict[str, str] = {}
         for elem in self._xml(self.workbook_part).iter():
             tag = _local(elem.tag)
             if tag == "sheet":
-                name = elem.get("name", "")
-                sheets.append(name)
-                rel = rels.get(_attr(elem, "id") or "")
-                if rel:
-                    self.sheet_parts[name] = rel[1]
+                self._sheet_ids[elem.get("name", "")] = _attr(elem, "id") or ""
             elif tag == "definedName":
                 ref = parse_reference(elem.text or "")
                 name = elem.get("name", "")
@@ -224,14 +229,23 @@ class XlsxBook(_CalamineValues, Book):
                 target = self.local_names if elem.get("localSheetId") is not None else self.names
                 target.setdefault(name, ref)
 
+    def _sheet_part(self, sheet: str) -> str | None:
+        if not hasattr(self, "_sheet_rels"):
+            self._sheet_rels = self._rels(self.workbook_part)
+        rel = self._sheet_rels.get(self._sheet_ids.get(sheet, ""))
+        return rel[1] if rel and rel[1] in self._members else None
+
     def formulas(self, refs) -> dict[CellRef, str]:
+        sheets = [m for m in self._members if "worksheets/" in m and m.endswith(".xml")]
+        if not any(self._HAS_FORMULA.search(self.zip.read(m)) for m in sheets):
+            return {}  # the usual case: no formula anywhere, no relationships to resolve
         out: dict[CellRef, str] = {}
         by_sheet: dict[str, dict[str, CellRef]] = {}
         for ref in refs:
             by_sheet.setdefault(ref.sheet, {})[ref.coordinate] = ref
         for sheet, wanted in by_sheet.items():
-            part = self.sheet_parts.get(sheet)
-            if part and part in self.zip.namelist():
+            part = self._sheet_part(sheet)
+            if part:
                 out.update(self._sheet_formulas(part, wanted))
         return out
 
@@ -260,10 +274,11 @@ class XlsxBook(_CalamineValues, Book):
         return found
 
     def properties(self) -> dict[str, str]:
-        if self.custom_part not in self.zip.namelist():
+        part = self._related("", "/custom-properties", "docProps/custom.xml")
+        if part not in self._members:
             return {}
         out = {}
-        for prop in self._xml(self.custom_part):
+        for prop in self._xml(part):
             if _local(prop.tag) == "property" and prop.get("name"):
                 out[prop.get("name")] = "".join(prop.itertext()).strip()
         return out

@@ -110,6 +110,20 @@ def choose_questionnaire(book: Book, identity: dict[str, str] | None, questionna
     return scored[0][2]
 
 
+_MATCHERS: dict[tuple[int, str], tuple[Question, normalize.ChoiceMatcher]] = {}
+
+
+def _matcher(question: Question, lang: str, fallback: str) -> normalize.ChoiceMatcher:
+    """Folding every label is the costly part of matching: do it once per question and language."""
+    key = (id(question), lang)
+    cached = _MATCHERS.get(key)
+    if cached is None or cached[0] is not question:
+        if len(_MATCHERS) > 10_000:
+            _MATCHERS.clear()
+        cached = _MATCHERS[key] = (question, normalize.ChoiceMatcher(question, lang, fallback))
+    return cached[1]
+
+
 class _FormReading:
     """One pass over the named cells of one form."""
 
@@ -175,7 +189,7 @@ class _FormReading:
     def _normalise(self, question: Question, raw):
         kind = question.type
         if kind == "select_one":
-            return normalize.ChoiceMatcher(question, self.lang, self.q.default_language).match(raw)
+            return _matcher(question, self.lang, self.q.default_language).match(raw)
         if kind == "integer":
             return normalize.integer(raw, self.lang)
         if kind == "decimal":
