@@ -140,3 +140,107 @@ def _worker(spec: dict) -> None:
 
 if __name__ == "__main__":
     _worker(json.loads(Path(sys.argv[1]).read_text()))
+
+
+# --- real forms: send, fill, read ------------------------------------------------------------
+
+RECIPIENTS = ["FRA", "DEU", "ITA", "ESP", "MEX", "BRA", "SEN", "MAR", "PHL", "IND", "CHN", "JPN",
+              "KEN", "EGY", "TUR", "CAN", "USA", "ARG", "CHL", "PER"]
+OUTCOMES = ["good_outcome", "not_formal_outcome", "no_position"]
+
+
+def send_real_forms(db: str, out_dir: Path, iso3s: list[str]) -> dict[str, Path]:
+    """Send signed forms with migq itself; ISO3 -> the form file."""
+    from migq.registry import load_roster
+    from migq.send import send_forms
+    from migq.store.db import open_store
+    from migq.xlsform import bundled_questionnaire_path, load_questionnaire
+
+    q = load_questionnaire(bundled_questionnaire_path())
+    with open_store(db) as store:
+        result = send_forms(store, q, load_roster(), out_dir=out_dir, to=iso3s, sent_on=date(2008, 3, 18))
+    return {s.iso3: s.path for s in result.sent}
+
+
+def fill_real_form(blank: Path, n: int, comment: str = "") -> bytes:
+    """A plausibly filled reply; ``n`` varies the answers, ``comment`` makes a distinct revision."""
+    from formtools import fill_form
+
+    answers = {"ministry": f"Ministry of Foreign Affairs {n}", "gfmd_outcome": OUTCOMES[n % 3],
+               "gfmd_sole_followup": "yes" if n % 2 else "no", "followup_within_un": "yes",
+               "gfmd_un_link": "strengthen_link", "gfmd_outcome_comment": comment or f"Reply {n}"}
+    return fill_form(blank.read_bytes(), answers, ticks={"modalities": ["ga_agenda_item", "ga_regional_views"]})
+
+
+def expected_answer_counts(db: str, files: list[Path]) -> dict[str, int]:
+    """Evidence SHA-256 -> number of answers the reader finds in that file (what must be stored)."""
+    from migq.forms.reader import read_form
+    from migq.store.db import open_store
+    from migq.store.register import registered_questionnaires
+
+    with open_store(db) as store:
+        qs = [q for _, q in registered_questionnaires(store)]
+    out = {}
+    for f in files:
+        data = f.read_bytes()
+        out[hashlib.sha256(data).hexdigest()] = len(read_form(data, "xlsx", f.name, qs).answers)
+    return out
+
+
+def ingest_cmd(db: str, *paths: Path, extra: tuple[str, ...] = ()) -> list[str]:
+    return [sys.executable, "-m", "migq", "ingest", *map(str, paths), "--db", db, "--received-on", "2008-04-02",
+            "--format", "json", *extra]
+
+
+_FORMS: dict[str, dict] = {}
+
+
+def prepared_forms(root: Path) -> dict:
+    """Send and fill the forms once per test session: {'src': db, 'filled': {iso3: path},
+    'revisions': [path, path]} (two further different replies of FRA)."""
+    if "forms" not in _FORMS:
+        root.mkdir(parents=True, exist_ok=True)
+        src = str(root / "source.db")
+        blanks = send_real_forms(src, root / "outbox", RECIPIENTS)
+        filled_dir, rev_dir = root / "filled", root / "revisions"
+        filled_dir.mkdir()
+        rev_dir.mkdir()
+        filled = {}
+        for n, iso3 in enumerate(RECIPIENTS):
+            filled[iso3] = filled_dir / blanks[iso3].name
+            filled[iso3].write_bytes(fill_real_form(blanks[iso3], n))
+        revisions = []
+        for tag in ("b", "c"):
+            path = rev_dir / f"FRA-revision-{tag}.xlsx"
+            path.write_bytes(fill_real_form(blanks["FRA"], 0, comment=f"Revised reply {tag}"))
+            revisions.append(path)
+        every = list(filled.values()) + revisions
+        _FORMS["forms"] = dict(src=src, filled=filled, revisions=revisions,
+                               expected=expected_answer_counts(src, every))
+    return _FORMS["forms"]
+
+
+def clone_workspace(src: str, dst: str) -> None:
+    """Give ``dst`` the questionnaires, keys and dispatch register of ``src``: forms sent from
+    ``src`` become replies ``dst`` recognises, without writing the forms again."""
+    from sqlalchemy import insert
+
+    from migq.store import schema
+    from migq.store.db import open_store
+
+    tables = (schema.questionnaires, schema.signing_keys, schema.dispatches)
+    with open_store(src) as a, a.read() as conn:
+        rows = {t.name: [dict(r) for r in conn.execute(select(t)).mappings()] for t in tables}
+    with open_store(dst) as b, b.write() as conn:
+        for t in tables:
+            if rows[t.name]:
+                conn.execute(insert(t), rows[t.name])
+
+
+def copy_files(paths, folder: Path) -> Path:
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for p in paths:
+        shutil.copyfile(p, folder / Path(p).name)
+    return folder
