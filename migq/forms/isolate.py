@@ -198,7 +198,7 @@ class IsolatedReader:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.timeout_s, self.memory_bytes = timeout_s, memory_bytes
         self._idle: list[_Worker] = []
-        self._tokens: dict[tuple, int] = {}
+        self._tokens: dict[tuple, tuple[int, list]] = {}
 
     def __enter__(self) -> "IsolatedReader":
         return self
@@ -248,8 +248,12 @@ class IsolatedReader:
                 yield worker.original, outcome
 
     def _token(self, questionnaires) -> int:
+        """A number standing for this list of questionnaires, so each worker is sent it once.
+        The list is kept alive here, so its ids cannot be reused by other objects."""
         key = tuple(id(q) for q in questionnaires)
-        return self._tokens.setdefault(key, len(self._tokens))
+        if key not in self._tokens:
+            self._tokens[key] = (len(self._tokens), list(questionnaires))
+        return self._tokens[key][0]
 
     def _outcome(self, worker: _Worker, ready: set, now: float):
         """The worker's result if it has one (or has failed); None while it is still reading."""
