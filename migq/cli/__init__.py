@@ -24,6 +24,7 @@ from migq.cli import show_cmd  # noqa: E402,F401  (show)
 from migq.cli import demo_cmd  # noqa: E402,F401  (demo)
 from migq.cli import report_cmd  # noqa: E402,F401  (report, map)
 from migq.cli import ops_cmd  # noqa: E402,F401  (doctor, backup)
+from migq.cli import followup_cmd  # noqa: E402,F401  (status, remind, contact)
 
 
 def main() -> None:
