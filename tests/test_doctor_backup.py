@@ -1,0 +1,192 @@
+"""migq doctor finds what is wrong and says how to fix it; migq backup makes a verified copy
+while others write, on both backends."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import create_engine, func, select, text, update
+
+import migq.cli.ops_cmd  # noqa: F401  (registers doctor and backup on the app)
+from migq.cli import app
+from migq.errors import MigqError
+from migq.ops import backup, run_checks
+from migq.ops.backup import _run, find_pg_tool, pg_environment
+from migq.store import schema
+from migq.store.db import open_store
+from migq.store.replies import store_reply
+from opstools import bundled_questionnaire_id, make_reply, spawn_worker
+
+
+@pytest.fixture
+def filled(store):
+    """A workspace with a form sent (key, dispatch) and two replies stored."""
+    from datetime import date
+
+    from migq.store.keys import active_key
+    from migq.store.register import record_dispatches
+
+    qid = bundled_questionnaire_id(store)
+    key_id, _ = active_key(store)
+    record_dispatches(store, [dict(issue_id="I-FRA", questionnaire_id=qid, iso3="FRA", language="fr",
+                                   file_name="FRA.xlsx", file_sha256="a" * 64, key_id=key_id,
+                                   sent_on=date(2008, 3, 18), deadline=None, to_addresses="", cc_addresses="")])
+    for iso3 in ("FRA", "DEU"):
+        store_reply(store, make_reply(qid, iso3))
+    return store
+
+
+def _failed(store) -> dict[str, str]:
+    return {c.name: c.detail + " | " + c.fix for c in run_checks(store) if not c.ok}
+
+
+def test_healthy_workspace_passes_every_check(filled, runner):
+    assert _failed(filled) == {}
+    result = runner.invoke(app, ["doctor", "--format", "json", "--db", filled.url])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["healthy"] is True and len(report["checks"]) == 8
+    table = runner.invoke(app, ["doctor", "--db", filled.url])
+    assert table.exit_code == 0 and "every check passed" in table.output
+
+
+def test_altered_evidence_is_found_by_its_hash(filled, runner):
+    with filled.write() as conn:
+        conn.execute(update(schema.evidence).where(schema.evidence.c.original_name == "DEU-a.xlsx")
+                     .values(content=b"tampered"))
+    failed = _failed(filled)
+    assert list(failed) == ["reply evidence"]
+    assert "DEU-a.xlsx" in failed["reply evidence"] and "ingest the originals again" in failed["reply evidence"]
+    result = runner.invoke(app, ["doctor", "--db", filled.url])
+    assert result.exit_code == 1 and "PROBLEM" in result.output
+
+
+def test_missing_audit_trigger_and_old_schema_are_reported(filled):
+    with filled.engine.begin() as conn:
+        if filled.is_sqlite:
+            conn.execute(text("DROP TRIGGER audit_log_no_delete"))
+        else:
+            conn.execute(text("DROP TRIGGER audit_log_append_only ON audit_log"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    failed = _failed(filled)
+    assert set(failed) == {"audit log append-only", "schema version"}
+    assert "migq db upgrade" in failed["schema version"]
+
+
+def test_forms_sent_without_an_active_key(filled):
+    with filled.write() as conn:
+        conn.execute(update(schema.signing_keys).values(retired_at=func.now()))
+    assert "migq key rotate" in _failed(filled)["signing keys"]
+
+
+def test_doctor_never_creates_a_database(tmp_path, runner):
+    missing = tmp_path / "nothing.db"
+    result = runner.invoke(app, ["doctor", "--db", str(missing)])
+    assert result.exit_code == 1 and "there is no database" in result.output
+    assert not missing.exists()
+
+
+def _rows(url_or_path) -> dict[str, int]:
+    with open_store(url_or_path) as store, store.read() as conn:
+        return {t: conn.execute(select(func.count()).select_from(schema.metadata.tables[t])).scalar()
+                for t in schema.ALL_TABLES}
+
+
+def test_backup_is_a_verified_copy(filled, tmp_path, runner):
+    out = tmp_path / ("copy.db" if filled.is_sqlite else "copy.dump")
+    result = runner.invoke(app, ["backup", "-o", str(out), "--db", filled.url])
+    assert result.exit_code == 0, result.output
+    assert "verified" in result.output
+    before = _rows(filled.url)
+    assert before["submissions"] == 2 and before["answers"] == 24
+    if filled.is_sqlite:
+        assert _rows(out) == before
+        assert not (tmp_path / "copy.db-wal").exists()  # one self-contained file
+    else:
+        assert out.read_bytes()[:5] == b"PGDMP"
+        assert _restored_rows(filled.url, out) == before
+    again = runner.invoke(app, ["backup", "-o", str(out), "--db", filled.url])
+    assert again.exit_code == 1 and "already exists" in again.output and "--overwrite" in again.output
+    assert runner.invoke(app, ["backup", "-o", str(out), "--overwrite", "--db", filled.url]).exit_code == 0
+
+
+def _restored_rows(url: str, archive) -> dict[str, int]:
+    """Restore the archive into a new database and count its rows."""
+    import uuid
+
+    base = url.rsplit("/", 1)[0]
+    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1) + "/postgres",
+                          isolation_level="AUTOCOMMIT")
+    name = "r_" + uuid.uuid4().hex[:12]
+    with admin.connect() as c:
+        c.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        env = pg_environment(f"{base}/{name}")
+        subprocess.run([find_pg_tool("pg_restore"), "--no-owner", "--dbname", name, str(archive)], env=env,
+                       check=True, capture_output=True)
+        with open_store(f"{base}/{name}") as restored:
+            assert [c.name for c in run_checks(restored) if not c.ok] == []
+        return _rows(f"{base}/{name}")
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def test_backups_taken_while_another_process_ingests_hold_whole_replies(store, tmp_path):
+    qid = bundled_questionnaire_id(store)
+    replies = [[iso3, rev] for rev in "ab" for iso3 in ("FRA", "DEU", "ITA", "ESP", "MEX", "BRA", "SEN", "MAR")]
+    writer = spawn_worker(dict(db=store.url, qid=qid, replies=replies), tmp_path, "writer")
+    taken = []
+    while writer.poll() is None or len(taken) < 2:
+        out = tmp_path / f"b{len(taken)}.{'db' if store.is_sqlite else 'dump'}"
+        taken.append(backup(store, out).row_counts)  # verified against its own snapshot inside
+    _, err = writer.communicate(timeout=60)
+    assert writer.returncode == 0, err[-2000:]
+    for counts in taken:  # every snapshot: each reply with all 12 answers and its audit entry
+        assert counts["answers"] == 12 * counts["submissions"]
+        assert counts["evidence"] == counts["submissions"]
+    assert taken[-1]["submissions"] == len(replies)
+
+
+def test_missing_pg_dump_is_explained(monkeypatch):
+    import glob
+    import shutil
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(glob, "glob", lambda pattern: [])
+    with pytest.raises(MigqError, match="pg_dump is not installed") as err:
+        find_pg_tool("pg_dump")
+    assert "postgresql-client" in str(err.value)
+
+
+def test_password_goes_by_environment_and_never_into_messages():
+    url = "postgresql+psycopg://analyst:s3cret-Pa55@db.example:5433/migq?sslmode=require"
+    env = pg_environment(url)
+    assert (env["PGPASSWORD"], env["PGHOST"], env["PGPORT"], env["PGSSLMODE"]) == ("s3cret-Pa55", "db.example", "5433", "require")
+    failing = [sys.executable, "-c", "import sys; sys.exit('password authentication failed: s3cret-Pa55')"]
+    with pytest.raises(MigqError) as err:
+        _run(failing, env, url, "pg_dump of the workspace")
+    assert "s3cret-Pa55" not in str(err.value) and "authentication failed" in str(err.value)
+
+
+def test_sqlite_backup_of_a_busy_database_is_consistent(tmp_path):
+    """A write transaction open elsewhere does not stop the backup (WAL), nor leak into it."""
+    path = tmp_path / "w.db"
+    with open_store(path) as store:
+        qid = bundled_questionnaire_id(store)
+        store_reply(store, make_reply(qid, "FRA"))
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO contact_log (iso3, channel, note, on_date, at, actor) "
+                      "VALUES ('FRA', 'phone', '', '2008-05-01', '2008-05-01', 'x')")
+        try:
+            result = backup(store, tmp_path / "copy.db")
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+    assert result.row_counts["contact_log"] == 0 and result.row_counts["answers"] == 12
