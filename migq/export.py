@@ -137,7 +137,8 @@ def _wide(q: Questionnaire, base: pd.DataFrame, answers: pd.DataFrame, labels: s
                 columns[column] = answered.map(
                     lambda v, c=choice.name: None if v is None or pd.isna(v) else int(c in str(v).split())
                 ).astype("Int64")
-                meta.variable_labels[column] = f"{label}: {choice.label(lang)}"
+                # The option first: Stata cuts labels at 80 characters.
+                meta.variable_labels[column] = f"{choice.label(lang)} ({label})"
                 meta.value_labels[column] = dict(SELECTED)
             continue
         columns[question.name] = answered.map(lambda v, qq=question: _value(qq, v, labels)).astype(object)

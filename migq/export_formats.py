@@ -18,9 +18,8 @@ import pandas as pd
 FORMATS = ("csv", "xlsx", "parquet", "dta", "sav", "json")
 # OWASP CSV injection: a cell starting with one of these runs as a formula in a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# Stata allows 32 characters, but the value-label set takes the variable's name and readstat
-# refuses 32 there: 31 keeps every name usable for both.
-STATA_NAME_MAX = 31
+STATA_NAME_MAX = 32
+STATA_STR_MAX = 2045  # longer text goes to strL
 STATA_LABEL_MAX = 80
 
 
@@ -43,7 +42,7 @@ def stata_name(name: str) -> str:
     """A valid Stata variable name for ``name``, deterministic and documented (docs/export.md).
 
     Characters other than letters, digits and '_' become '_'; a name starting with a digit gets
-    a leading '_'; a name longer than 31 characters keeps its first 22 characters, then '_' and
+    a leading '_'; a name longer than 32 characters keeps its first 23 characters, then '_' and
     the first 8 hex digits of the SHA-1 of the full name (so two long names never collide).
     """
     clean = re.sub(r"[^A-Za-z0-9_]", "_", name)
@@ -51,7 +50,7 @@ def stata_name(name: str) -> str:
         clean = "_" + clean
     if len(clean) <= STATA_NAME_MAX:
         return clean
-    return f"{clean[:22]}_{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+    return f"{clean[:23]}_{hashlib.sha1(name.encode()).hexdigest()[:8]}"
 
 
 @dataclass
@@ -177,15 +176,28 @@ def _labelled(frame: pd.DataFrame, meta: ExportMeta, rename: dict[str, str]):
 
 
 def _dta(frame, meta, path):
-    import pyreadstat
-
+    # pandas, not pyreadstat: pyreadstat names each value-label set after its variable plus a
+    # counter, which breaks on 32-character names; pandas keeps the variable's own name.
     rename = {c: stata_name(c) for c in frame.columns}
     if len(set(rename.values())) != len(rename):
         raise ValueError("two columns shorten to the same Stata name")
     out, labels, values = _labelled(frame, meta, rename)
-    labels = {k: v[:STATA_LABEL_MAX] for k, v in labels.items()}
-    pyreadstat.write_dta(out, str(path), column_labels=labels, variable_value_labels=values,
-                         file_label=f"{meta.form_id} {meta.version} as of {meta.as_of}"[:80])
+    dates, strl = {}, []
+    for column in out.columns:
+        present = out[column].dropna()
+        if len(present) and present.map(lambda v: hasattr(v, "isoformat")).all():
+            out[column] = pd.to_datetime(out[column])
+            dates[column] = "td"
+        elif out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(lambda v: "" if _plain(v) is None else str(v)).astype(object)
+            if max(map(lambda v: len(v.encode()), out[column]), default=0) > STATA_STR_MAX:
+                strl.append(column)
+        elif isinstance(out[column].dtype, pd.api.extensions.ExtensionDtype):  # nullable Int64
+            out[column] = out[column].astype(float)
+    out.to_stata(path, write_index=False, version=118, convert_dates=dates, convert_strl=strl,
+                 data_label=f"{meta.form_id} {meta.version} as of {meta.as_of}"[:80],
+                 variable_labels={k: v[:STATA_LABEL_MAX] for k, v in labels.items()},
+                 value_labels={k: {int(n): lab for n, lab in v.items()} for k, v in values.items()})
 
 
 def _sav(frame, meta, path):

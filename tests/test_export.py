@@ -66,7 +66,7 @@ def test_every_format_reads_back_with_labels(exported, tmp_path):
     assert list(pd.read_csv(paths["csv"])["iso3"]) == ["DEU", "FRA", "VAT"]
     assert list(pd.read_excel(paths["xlsx"], sheet_name="data", engine="openpyxl")["agenda"]) == ["no", "yes", "yes"]
     variables = pd.read_excel(paths["xlsx"], sheet_name="variables", engine="openpyxl").set_index("variable")["label"]
-    assert variables["topics__remit"] == "Topics: Remittances"
+    assert variables["topics__remit"] == "Remittances (Topics)"
     parquet = pd.read_parquet(paths["parquet"])
     assert list(parquet["topics__brain"].astype("Float64").fillna(-1)) == [-1, 0, 0]
     records = json.loads(paths["json"].read_text(encoding="utf-8"))
@@ -76,7 +76,7 @@ def test_every_format_reads_back_with_labels(exported, tmp_path):
         data, info = reader(str(path))
         assert list(data["iso3"]) == ["DEU", "FRA", "VAT"]
         assert info.column_names_to_labels["agenda"] == "Should the Forum continue?"
-        assert info.column_names_to_labels["topics__remit"] == "Topics: Remittances"
+        assert info.column_names_to_labels["topics__remit"] == "Remittances (Topics)"
         labels = {float(k): v for k, v in info.variable_value_labels["agenda"].items()}
         assert labels == {1.0: "Yes", 2.0: "No"}
         assert list(data["agenda"]) == [2, 1, 1]
@@ -113,7 +113,7 @@ def test_stata_names_are_short_valid_and_deterministic(tmp_path):
     long_b = "modalities__multilateral_system_activities_2"
     assert stata_name("modalities__ga_agenda_item") == "modalities__ga_agenda_item"
     short_a, short_b = stata_name(long_a), stata_name(long_b)
-    assert len(short_a) == 31 and short_a.startswith("modalities__multilater_") and short_a != short_b
+    assert len(short_a) == 32 and short_a.startswith("modalities__multilatera_") and short_a != short_b
     assert stata_name(long_a) == short_a and stata_name("2nd-part") == "_2nd_part"
     from migq.export import ExportMeta
 
@@ -133,3 +133,28 @@ def test_unknown_label_language_is_a_usage_error(exported):
     store, qid = exported
     with pytest.raises(UsageError, match="--labels"):
         build_export_frame(store, qid, date(2008, 6, 30), labels="ru")
+
+
+def test_bundled_questionnaire_to_stata_and_spss(store, tmp_path):
+    """Real names (42-character option columns), many value-label sets, a date, long text."""
+    from migq.xlsform import bundled_questionnaire_path, load_questionnaire
+
+    loaded = load_questionnaire(bundled_questionnaire_path())
+    q = loaded[0] if isinstance(loaded, tuple) else loaded
+    qid = register_questionnaire(store, q)
+    add_reply(store, qid, "FRA", {"gfmd_outcome": "good_outcome", "reply_date": "2008-04-20",
+                                  "modalities": "ga_agenda_item multilateral_system_activities",
+                                  "modalities_comment": "Long text." * 350}, date(2008, 4, 22))
+    frame, meta = build_export(store, qid, date(2008, 6, 30))
+    data, info = None, None
+    for fmt, reader in (("dta", pyreadstat.read_dta), ("sav", pyreadstat.read_sav)):
+        write_export(frame, meta, tmp_path / f"hld.{fmt}", fmt)
+        data, info = reader(str(tmp_path / f"hld.{fmt}"))
+        assert data["reply_date"].iloc[0] == date(2008, 4, 20)
+        assert len(data["modalities_comment"].iloc[0]) == len("Long text." * 350)
+        assert info.variable_value_labels["gfmd_outcome"][1] == "Yes, the Forum is a good outcome of the Dialogue"
+    data, info = pyreadstat.read_dta(str(tmp_path / "hld.dta"))
+    short = stata_name("modalities__multilateral_system_activities")
+    assert len(short) == 32 and data[short].iloc[0] == 1
+    assert info.column_names_to_labels[short].startswith("modalities__multilateral_system_activities: Take")
+    assert all(len(c) <= 32 for c in data.columns)
