@@ -1,6 +1,6 @@
 """Coding sheets: one row per free-text answer, one dropdown column per applicable code.
 
-The visible sheet 'Coding' has a ``key`` column (R0001...) that a coder may re-sort freely; the
+The visible sheet 'Coding' has a ``key`` column (export prefix + number) that a coder may re-sort freely; the
 very hidden sheet '_migq' maps each key to (submission_id, question) and carries the export id,
 coder, role ('coder' or 'final' for an adjudication sheet) and the questionnaire. The export is
 recorded in the audit log, so an import can tell a sheet of this workspace from any other.
@@ -78,7 +78,7 @@ def export_coding_sheet(store: Store, questionnaire_id: int, q: Questionnaire, p
     headers = [h for h in FIXED if not (blind and h == "recipient")] + codes + ([SAID] if adjudication else []) + list(TAIL)
     rows, keys = [], []
     for n, u in enumerate(units.itertuples(index=False), start=1):
-        key = f"R{n:04d}"
+        key = f"{export_id[:4].upper()}-{n:04d}"  # a row pasted from another export matches nothing
         answer = (int(u.submission_id), u.question)
         keys.append((key, *answer))
         applicable = {c.code for c in codes_for(q, u.question)}
