@@ -11,6 +11,11 @@ import uuid
 
 import pytest
 
+# rich sizes its consoles when migq.cli is first imported: pin the width before that happens,
+# so output assertions never depend on line wrapping (fastapi-cli does the same).
+os.environ["COLUMNS"] = "200"
+os.environ["TERM"] = "dumb"
+
 PG_URL = os.environ.get("MIGQ_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"]
 

@@ -148,6 +148,10 @@ class _Context:
         self.by_key = {(q.form_id, q.version): (qid, q) for qid, q in questionnaires}
         self.warnings: dict[str, list[Problem]] = {}
         self.kinds: dict[str, str] = {}
+        # The register, read once: looking it up per file cost a transaction each.
+        from migq.store.register import all_dispatches
+
+        self.dispatches = {d.issue_id: d for d in all_dispatches(store)}
 
     def handle(self, item: Item, result) -> FileOutcome:
         from migq.store.replies import NewReply, held_submission, store_reply
@@ -222,9 +226,7 @@ class _Context:
             return FileOutcome(item.display, "rejected", code="bad_signature",
                                reason="its identification does not match its signature (it was altered, or comes "
                                       "from another workspace): ask the sender to answer on the form that was sent")
-        from migq.store.register import get_dispatch
-
-        dispatch = get_dispatch(self.store, form.issue_id)
+        dispatch = self.dispatches.get(form.issue_id)
         if dispatch is None or dispatch.iso3 != form.iso3:
             return FileOutcome(item.display, "rejected", code="unknown_issue",
                                reason=f"its reference {form.issue_id} is not in this workspace's dispatch register")
@@ -245,9 +247,7 @@ class _Context:
         return form.iso3, qid, q, form.issue_id, None
 
     def _deadline(self, issue_id, q):
-        from migq.store.register import get_dispatch
-
-        d = get_dispatch(self.store, issue_id) if issue_id else None
+        d = self.dispatches.get(issue_id) if issue_id else None
         return (d.deadline if d and d.deadline else q.deadline)
 
 

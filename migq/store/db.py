@@ -125,11 +125,9 @@ class Store:
     def audit(self, conn: Connection, action: str, *, iso3: str | None = None,
               file_name: str | None = None, sha256: str | None = None, **detail) -> None:
         conn.execute(
-            insert(schema.audit_log).values(
-                at=utcnow(), actor=self.actor, action=action, iso3=iso3,
-                file_name=file_name, sha256=sha256,
-                detail=json.dumps(detail, default=str, ensure_ascii=False, sort_keys=True),
-            )
+            insert(schema.audit_log),
+            dict(at=utcnow(), actor=self.actor, action=action, iso3=iso3, file_name=file_name, sha256=sha256,
+                 detail=json.dumps(detail, default=str, ensure_ascii=False, sort_keys=True)),
         )
 
     @contextmanager

@@ -88,7 +88,8 @@ def _insert(store: Store, conn, reply: NewReply, accept_revisions: bool) -> Stor
                 outcome = "revision_accepted"
             else:
                 status, outcome = "revision_pending", "revision_pending"
-    sub_id = conn.execute(insert(s).values(
+    # Parameters go to execute(), not .values(): one compiled statement serves every file.
+    sub_id = conn.execute(insert(s), dict(
         evidence_sha256=reply.sha256, questionnaire_id=reply.questionnaire_id, iso3=reply.iso3,
         issue_id=reply.issue_id, version_no=version_no, replaces_id=replaces, status=status,
         file_name=reply.file_name, source_kind=reply.source_kind, received_on=reply.received_on,
@@ -116,8 +117,8 @@ def _insert(store: Store, conn, reply: NewReply, accept_revisions: bool) -> Stor
 def _keep_evidence(conn, reply: NewReply) -> None:
     e = schema.evidence
     if conn.execute(select(e.c.sha256).where(e.c.sha256 == reply.sha256)).first() is None:
-        conn.execute(insert(e).values(sha256=reply.sha256, size=len(reply.content), content=reply.content,
-                                      original_name=reply.file_name, stored_at=utcnow()))
+        conn.execute(insert(e), dict(sha256=reply.sha256, size=len(reply.content), content=reply.content,
+                                     original_name=reply.file_name, stored_at=utcnow()))
 
 
 def _supersede(conn, iso3: str, questionnaire_id: int) -> None:
