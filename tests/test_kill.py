@@ -19,7 +19,7 @@ from migq.store.replies import submissions_of
 from opstools import (bundled_questionnaire_id, clone_workspace, copy_files, ingest_cmd, partial_replies,
                       prepared_forms, spawn_worker, versions_by_recipient)
 
-KILLS = 4
+KILLS = 5
 SEED = 2008
 
 
@@ -44,19 +44,19 @@ def test_ingest_killed_at_random_moments_leaves_no_partial_reply(db_url, forms, 
     rng = random.Random(SEED)
     # Kill when the batch has got this far (then a random moment later): progress, not the clock,
     # decides where the kill lands, so it lands mid-batch however fast the machine is.
-    targets = sorted(rng.sample(range(1, len(forms["filled"])), KILLS))
-    stored_after_kill = []
-    for target in targets:
+    stored_after_kill = [0]
+    for _ in range(KILLS):
+        target = min(stored_after_kill[-1] + rng.randint(1, 4), len(forms["filled"]) - 1)
         proc = subprocess.Popen(ingest_cmd(db_url, folder), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
         with open_store(db_url) as store:
             while proc.poll() is None and _stored(store) < target:
-                time.sleep(0.02)
-            time.sleep(rng.uniform(0, 0.15))
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0, 0.03))  # anywhere in the next file's transaction
             _kill_group(proc)
             assert partial_replies(store, expected) == []
             stored_after_kill.append(_stored(store))
-    print('replies stored after each kill:', stored_after_kill)
+    print("replies stored after each kill:", stored_after_kill[1:])
     assert stored_after_kill == sorted(stored_after_kill)  # what was committed stays committed
 
     done = subprocess.run(ingest_cmd(db_url, folder), capture_output=True, text=True, timeout=120)
