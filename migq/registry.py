@@ -119,7 +119,8 @@ class Roster:
             for r in self.recipients:
                 self._by_name.setdefault(normalize(r.names[lang]), r)
         for alias, iso3 in NAME_ALIASES.items():
-            self._by_name.setdefault(alias, self._by_iso3[iso3])
+            if iso3 in self._by_iso3:  # a roster of some recipients only has some aliases
+                self._by_name.setdefault(alias, self._by_iso3[iso3])
 
     def __len__(self) -> int:
         return len(self.recipients)

@@ -167,11 +167,34 @@ def _answers_to(answers: pd.DataFrame, question: str) -> pd.DataFrame:
     return answers[answers["question"] == question]
 
 
+_STATUS_CACHE: dict = {}
+
+
 def answer_status(answers: pd.DataFrame, question: str, respondents: Iterable[str]
                   ) -> tuple[dict[str, object], set[str], set[str]]:
-    """(valid answers by iso3, set-aside iso3s, no-answer iso3s) among ``respondents``."""
+    """(valid answers by iso3, set-aside iso3s, no-answer iso3s) among ``respondents``.
+
+    Memoised per (answers frame, question, respondents): a report asks for the same question
+    once per position and once per frequency table, and at 10,000 replies that repetition
+    dominated the run (bench/bench_report.py).
+    """
+    respondents = frozenset(respondents)
+    key = (id(answers), len(answers), question, respondents)
+    hit = _STATUS_CACHE.get(key)
+    if hit is not None and hit[0] is answers:
+        given, invalid, empty = hit[1]
+        return dict(given), set(invalid), set(empty)
+    result = _answer_status(answers, question, respondents)
+    if len(_STATUS_CACHE) > 256:
+        _STATUS_CACHE.clear()
+    _STATUS_CACHE[key] = (answers, result)
+    given, invalid, empty = result
+    return dict(given), set(invalid), set(empty)
+
+
+def _answer_status(answers: pd.DataFrame, question: str, respondents: frozenset[str]
+                   ) -> tuple[dict[str, object], set[str], set[str]]:
     rows = _answers_to(answers, question)
-    respondents = set(respondents)
     invalid = set(rows.loc[~rows["valid"], "iso3"]) & respondents
     valid_rows = rows[rows["valid"]]
     given = {iso3: v for iso3, v in zip(valid_rows["iso3"], valid_rows["value"])
@@ -231,9 +254,10 @@ def frequency(question: str, choices: Iterable[str], multiple: bool, answers: pd
     """
     respondents = set(respondents)
     given, invalid, empty = answer_status(answers, question, respondents)
+    parsed = {i: answer_codes(v, multiple) for i, v in given.items()}  # once, not once per choice
     rows = []
     for choice in choices:
-        who = sorted(i for i, v in given.items() if choice in answer_codes(v, multiple))
+        who = sorted(i for i, codes in parsed.items() if choice in codes)
         rows.append((choice, who))
     rows += [(NO_ANSWER, sorted(empty)), (SET_ASIDE, sorted(invalid))]
     n = len(respondents)
