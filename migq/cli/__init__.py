@@ -25,6 +25,7 @@ from migq.cli import demo_cmd  # noqa: E402,F401  (demo)
 from migq.cli import report_cmd  # noqa: E402,F401  (report, map)
 from migq.cli import ops_cmd  # noqa: E402,F401  (doctor, backup)
 from migq.cli import followup_cmd  # noqa: E402,F401  (status, remind, contact)
+from migq.cli import coding_cmd  # noqa: E402,F401  (code export/import/agreement/adjudicate, export)
 
 
 def main() -> None:
