@@ -70,6 +70,8 @@ def test_usage_errors_exit_2(runner, workspace, tmp_path):
     db = ["--db", workspace]
     assert runner.invoke(app, ["code", "export", "-o", str(tmp_path / "x.xlsx"), *db]).exit_code == 2  # no coder
     assert runner.invoke(app, ["code", "agreement", "--format", "xml", *db]).exit_code == 2
+    result = runner.invoke(app, ["code", "export", "--coder", "a", "--question", "agenda", "-o", str(tmp_path / "x.xlsx"), *db])
+    assert result.exit_code == 2 and "comments" in result.output
     assert runner.invoke(app, ["code", "adjudicate", "FRA", "comments", "regional", *db]).exit_code == 2
     assert runner.invoke(app, ["export", "-o", str(tmp_path / "x.txt"), *db]).exit_code == 2
     result = runner.invoke(app, ["code", "adjudicate", "FRA", "comments", "nope", "--applies", "no", *db])

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from migq.coding.store import codes_for, coding_units, live_codings
+from migq.coding.store import coded_questions, codes_for, coding_units, live_codings
 from migq.export_formats import neutralise
 from migq.questionnaire import Questionnaire
 from migq.store.db import Store
@@ -52,6 +52,12 @@ def export_coding_sheet(store: Store, questionnaire_id: int, q: Questionnaire, p
     from migq.registry import load_roster
 
     lang = lang or q.default_language
+    unknown = sorted(set(questions or ()) - set(coded_questions(q)))
+    if unknown:
+        from migq.errors import UsageError
+
+        raise UsageError(f"no code applies to question {', '.join(unknown)}.",
+                         hint=f"Coded questions: {', '.join(coded_questions(q))}.")
     units = coding_units(store, questionnaire_id, q, as_of, questions)
     role = "final" if adjudication else "coder"
     if adjudication:
