@@ -121,24 +121,9 @@ class Report:
 
 def pick_questionnaire(store, spec: str | None = None) -> tuple[int, Questionnaire]:
     """'FORM_ID:VERSION', or None for the only (else the latest) registered questionnaire."""
-    from migq.store.register import find_questionnaire, registered_questionnaires
+    from migq.store.register import pick_questionnaire as pick
 
-    if spec:
-        form_id, sep, version = spec.partition(":")
-        if not sep or not form_id or not version:
-            raise UsageError(f"'{spec}' does not name a questionnaire version.",
-                             hint="Write --questionnaire FORM_ID:VERSION, e.g. hld-followup:2008.1.")
-        found = find_questionnaire(store, form_id, version)
-        if found is None:
-            known = ", ".join(f"{q.form_id}:{q.version}" for _, q in registered_questionnaires(store))
-            raise MigqError(f"the questionnaire {spec} is not registered in this workspace.",
-                            hint=f"Use one of: {known}." if known else "Send the forms first (migq send).")
-        return found
-    registered = registered_questionnaires(store)
-    if not registered:
-        raise MigqError("no questionnaire is registered in this workspace, so there is nothing to report.",
-                        hint="Send the forms first (migq send), or check the --db option.")
-    return registered[-1]
+    return pick(store, spec)
 
 
 def build_report(store, questionnaire: Questionnaire | str | None = None, as_of: date | None = None,

@@ -106,14 +106,14 @@ def test_breakdown_by_question_is_a_cross_tab(filled):
 def test_bad_by_and_missing_questionnaire(store, filled):
     with pytest.raises(UsageError, match="--by colour"):
         build_report(store, None, CUT, by="colour")
-    with pytest.raises(MigqError, match="not registered"):
+    with pytest.raises(MigqError, match="never sent from this workspace"):
         build_report(store, "other:1", CUT)
     with pytest.raises(UsageError):
         build_report(store, None, CUT, lang="de")
 
 
 def test_empty_workspace_says_so(store):
-    with pytest.raises(MigqError, match="no questionnaire is registered"):
+    with pytest.raises(MigqError, match="no questionnaire has been sent"):
         build_report(store, None, CUT)
     register_questionnaire(store, sample_questionnaire())
     r = build_report(store, None, CUT)

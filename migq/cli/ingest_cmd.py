@@ -126,19 +126,9 @@ def accept(
 
 def pick_questionnaire(store, spec: Optional[str]):
     """(id, Questionnaire) for FORM_ID:VERSION, or the only/latest registered one."""
-    from migq.errors import MigqError
-    from migq.store.register import find_questionnaire, registered_questionnaires
+    from migq.store.register import pick_questionnaire as pick
 
-    if spec:
-        form_id, _, version = spec.partition(":")
-        found = find_questionnaire(store, form_id, version)
-        if not found:
-            raise MigqError(f"this workspace has no questionnaire {spec}.", hint="Write it as FORM_ID:VERSION, e.g. hld-followup:2008.")
-        return found
-    regs = registered_questionnaires(store)
-    if not regs:
-        raise MigqError("no forms have been sent from this workspace yet.", hint="Run 'migq send' first, or check --db.")
-    return regs[-1]
+    return pick(store, spec)
 
 
 @app.command()

@@ -79,24 +79,9 @@ class RecipientStatus:
 
 def resolve_questionnaire(store: Store, spec: str | None = None):
     """(id, Questionnaire) for 'FORM_ID:VERSION', or the only / latest registered one."""
-    from migq.store.register import find_questionnaire, registered_questionnaires
+    from migq.store.register import pick_questionnaire
 
-    if spec:
-        form_id, sep, version = spec.partition(":")
-        if not sep or not form_id or not version:
-            raise UsageError(f"'{spec}' is not FORM_ID:VERSION.",
-                             hint="Write --questionnaire like hld-followup:2008.")
-        found = find_questionnaire(store, form_id.strip(), version.strip())
-        if found is None:
-            known = ", ".join(f"{q.form_id}:{q.version}" for _, q in registered_questionnaires(store))
-            raise MigqError(f"the questionnaire {spec} was never sent from this workspace.",
-                            hint=f"Registered: {known}." if known else "Run 'migq send' first.")
-        return found
-    registered = registered_questionnaires(store)
-    if not registered:
-        raise MigqError("no questionnaire has been sent from this workspace yet.",
-                        hint="Run 'migq send' first, or check the --db option.")
-    return registered[-1]
+    return pick_questionnaire(store, spec)
 
 
 def _dispatches_as_of(conn, qid: int, as_of: date) -> dict:

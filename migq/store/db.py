@@ -104,7 +104,10 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        """One snapshot for the whole read: a report never sees half of a concurrent ingest."""
         with self._translate_errors(), self.engine.connect() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 yield conn
 

@@ -139,3 +139,26 @@ def record_dispatches(store: Store, rows: list[dict]) -> None:
             conn.execute(insert(t).values(**r, created_at=now, created_by=store.actor))
         store.audit(conn, "forms_sent", count=len(rows), recipients=[r["iso3"] for r in rows],
                     questionnaire_id=rows[0]["questionnaire_id"] if rows else None)
+
+
+def pick_questionnaire(store: Store, spec: str | None = None) -> tuple[int, Questionnaire]:
+    """(id, Questionnaire) for 'FORM_ID:VERSION', or None for the only (else the latest)
+    registered questionnaire. Every command's --questionnaire option goes through here."""
+    from migq.errors import MigqError, UsageError
+
+    if spec:
+        form_id, sep, version = spec.partition(":")
+        if not sep or not form_id.strip() or not version.strip():
+            raise UsageError(f"'{spec}' does not name a questionnaire version.",
+                             hint="Write --questionnaire FORM_ID:VERSION, e.g. hld-followup:2008.")
+        found = find_questionnaire(store, form_id.strip(), version.strip())
+        if found is None:
+            known = ", ".join(f"{q.form_id}:{q.version}" for _, q in registered_questionnaires(store))
+            raise MigqError(f"the questionnaire {spec} was never sent from this workspace.",
+                            hint=f"Use one of: {known}." if known else "Send the forms first (migq send).")
+        return found
+    registered = registered_questionnaires(store)
+    if not registered:
+        raise MigqError("no questionnaire has been sent from this workspace yet.",
+                        hint="Send the forms first (migq send), or check the --db option.")
+    return registered[-1]
