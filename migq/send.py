@@ -17,7 +17,8 @@ from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
 from typing import Callable
 
-from migq.errors import MigqError, UsageError
+from migq.errors import UsageError
+from migq.files import atomic_write
 from migq.forms import writer
 from migq.forms.contract import FormIdentity, new_issue_id
 from migq.forms.texts import long_date, text
@@ -187,11 +188,4 @@ def cover_email(q: Questionnaire, rec, ident: FormIdentity, contact, file_name: 
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise MigqError(f"cannot write {path}: {err.strerror}.", hint="Check the --out folder and free disk space.") from err
+    atomic_write(path, data, hint="Check the --out folder and free disk space.")

@@ -6,7 +6,6 @@ See ``migq.followup.remind`` for the guarantees: recorded 'pending' before sendi
 
 from __future__ import annotations
 
-import os
 import secrets
 from datetime import timedelta
 from email.parser import BytesParser
@@ -16,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 
 from migq.errors import MigqError
+from migq.files import atomic_write
 from migq.followup import reminder_message as rm
 from migq.followup.contacts_log import last_email_dates, log_contact
 from migq.followup.mailer import SEND_ERRORS, Mailer, describe_error
@@ -44,15 +44,7 @@ def _new_message_id(iso3: str, from_addr: str) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise MigqError(f"cannot write {path}: {err.strerror}.",
-                        hint="Check the reminders folder (--out) and free disk space.") from err
+    atomic_write(path, data, hint="Check the reminders folder (--out) and free disk space.")
 
 
 def write_drafts(plan: ReminderPlan, out_dir: Path, *, from_addr: str | None = None,

@@ -16,6 +16,7 @@ import io
 import os
 import re
 import zipfile
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -91,7 +92,7 @@ def _unreadable(file_name: str, exc: Exception) -> MigqError:
     )
 
 
-class Book:
+class Book(ABC):
     """What the reader needs from a workbook; subclasses fill ``names`` and ``local_names``."""
 
     kind = ""
@@ -110,14 +111,16 @@ class Book:
             self._folded = {k.casefold(): v for k, v in {**self.local_names, **self.names}.items()}
         return self._folded.get(name.casefold())
 
+    @abstractmethod
     def values(self, refs) -> dict[CellRef, object]:
-        raise NotImplementedError
+        """The values of the named cells (each format reads them its own way)."""
 
     def formulas(self, refs) -> dict[CellRef, str]:
         return {}
 
+    @abstractmethod
     def meta_rows(self) -> dict[str, str] | None:
-        raise NotImplementedError
+        """Key/value rows of the metadata sheet, or None when it was removed."""
 
     def properties(self) -> dict[str, str]:
         return {}

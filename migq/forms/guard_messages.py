@@ -1,7 +1,7 @@
 """Why a returned file was refused, in words for the person who received it.
 
 Each rejection has a stable machine key (``code``), a phrase saying what the file is, and a
-phrase saying what to do. ``RejectedFile`` joins them as "NAME is WHAT: TODO." so the one
+phrase saying what to do. ``RejectedFile`` joins them as "NAME is WHAT: WHAT TO DO." so the one
 ``Error:`` line the CLI prints is enough to act on.
 """
 
