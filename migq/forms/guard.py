@@ -20,9 +20,9 @@ from pathlib import Path
 from migq.errors import Problem
 from migq.forms.guard_messages import REJECTIONS, RejectedFile
 from migq.forms.guard_ole import OLE_MAGIC, classify_ole, xls_has_filepass
-from migq.forms.guard_zip import inspect_zip
+from migq.forms.guard_zip import Package, inspect_zip
 
-__all__ = ["GuardLimits", "GuardReport", "RejectedFile", "REJECTIONS", "inspect_file", "sniff_kind"]
+__all__ = ["GuardLimits", "GuardReport", "RejectedFile", "REJECTIONS", "inspect_file", "read_limited", "sniff_kind"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class GuardReport:
     size: int
     sha256: str
     warnings: tuple[Problem, ...] = ()
+    package: Package | None = None  # ZIP-based files: parts already inflated and checked, for the reader
 
 
 _IMAGES = {
@@ -170,7 +171,8 @@ def _too_large(path: Path, size: int, limits: GuardLimits) -> RejectedFile:
     return RejectedFile("too_large", path, size_mb=mb(size), limit_mb=mb(limits.max_file_bytes))
 
 
-def _read(path: Path, limits: GuardLimits) -> bytes:
+def read_limited(path: Path, limits: GuardLimits = GuardLimits()) -> bytes:
+    """A file's bytes, refused (``RejectedFile``) before reading if it is over the size limit."""
     try:
         size = path.stat().st_size
         if size > limits.max_file_bytes:
@@ -188,15 +190,16 @@ def inspect_file(path: Path, data: bytes | None = None, limits: GuardLimits = Gu
     """
     path = Path(path)
     if data is None:
-        data = _read(path, limits)
+        data = read_limited(path, limits)
     if len(data) > limits.max_file_bytes:
         raise _too_large(path, len(data), limits)
-    kind, warnings = _kind_and_warnings(data, path, limits)
+    kind, warnings, package = _kind_and_warnings(data, path, limits)
     digest = hashlib.sha256(data).hexdigest()
-    return GuardReport(path=str(path), kind=kind, size=len(data), sha256=digest, warnings=tuple(warnings))
+    return GuardReport(path=str(path), kind=kind, size=len(data), sha256=digest, warnings=tuple(warnings),
+                       package=package)
 
 
-def _kind_and_warnings(data: bytes, path: Path, limits: GuardLimits) -> tuple[str, list[Problem]]:
+def _kind_and_warnings(data: bytes, path: Path, limits: GuardLimits) -> tuple[str, list[Problem], Package | None]:
     family = sniff_kind(data, path.name)
     if family == "empty":
         raise RejectedFile("empty", path)
@@ -207,12 +210,12 @@ def _kind_and_warnings(data: bytes, path: Path, limits: GuardLimits) -> tuple[st
         if kind == "xls":
             if xls_has_filepass(data):
                 raise RejectedFile("legacy_xls_encrypted", path)
-            return "xls", []
+            return "xls", [], None
         if kind in ("encrypted", "outlook_msg"):
             raise RejectedFile(kind, path)
         raise RejectedFile("unknown_type" if kind == "unknown" else kind, path, detail=detail)
     if family == "eml":
-        return "eml", []
+        return "eml", [], None
     if family in ("png", "jpeg", "gif", "tiff", "webp"):
         raise RejectedFile("image", path, detail=family.upper())
     code, values = _TEXTUAL_REJECTIONS[family]

@@ -8,11 +8,15 @@ lower-cased bytes: XML names are case-sensitive, but a hostile file should not s
 What is looked for:
 - any ``<!DOCTYPE`` or ``<!ENTITY`` (XXE, billion laughs) -> 'dtd';
 - an XML declaration naming an encoding that XML parsers handle unevenly -> 'unusual_encoding';
-- in OOXML worksheets: the ``<dimension ref>`` and the number and numbers of ``<row>`` tags;
+- in OOXML worksheets: the ``<dimension ref>`` and the number and numbers of ``<row>`` tags,
+  and whether any cell holds a formula (``<f>``), so the reader parses a sheet only if one does;
 - in ODS content: a row repeated more than the row bound, or a cell repeated more than the
   column bound, that holds a value (LibreOffice writes repeats of ~1,000,000 for *empty*
   trailing rows, so only repeats with content count).
 UTF-16 parts are transcoded to UTF-8 on the fly before matching.
+
+A part that arrives in one piece (all but huge ones) is scanned in one pass of C-level regex
+calls (``scan_whole``); only parts streamed in several chunks pay for per-tag Python work.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ _SAFE_ENCODINGS = {
 _DIMENSION = re.compile(rb"<" + _PREFIX + rb"dimension\s[^>]{0,200}?ref\s*=\s*[\"']([a-z$0-9:]{1,40})[\"']")
 _ROW = re.compile(rb"<" + _PREFIX + rb"row(?=[\s>/])[^>]{0,1000}")
 _ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"'](\d{1,12})[\"']")
+# The same row tag with its first r attribute, for counting a whole part in one findall.
+_NUMBERED_ROW = re.compile(rb"<" + _PREFIX + rb"row(?=[\s>/])[^>]{0,1000}?\sr\s*=\s*[\"'](\d{1,12})[\"']")
+_FORMULA = re.compile(rb"<" + _PREFIX + rb"f[\s>/]")
 _ODS_EVENT = re.compile(
     rb"<" + _PREFIX + rb"table-row(?=[\s>/])[^>]{0,2000}>?|</" + _PREFIX + rb"table-row>"
     rb"|<" + _PREFIX + rb"table-cell(?=[\s>/])[^>]{0,2000}>?|</" + _PREFIX + rb"table-cell>"
@@ -71,6 +78,27 @@ class PartScanner:
         self.rows_seen = 0
         self.dimension_done = False
         self.row_repeat = self.cell_repeat = 1
+        self.has_formula = False
+
+    def scan_whole(self, part: bytes) -> None:
+        """Scan a part held whole in memory: the same checks as feed() + finish(), in bulk."""
+        window = self._start(part)
+        if self.decoder is not None:
+            window += self.decoder.decode(b"", final=True).encode("utf-8")
+        window = window.lower()
+        if self.role != "worksheet":
+            self.first = False
+            self._scan(window, new_from=0, final=True, whole=True)
+            return
+        if _DTD.search(window):
+            raise RejectedFile("dtd", self.path, part=self.part)
+        self._dimension(window)
+        rows = len(_ROW.findall(window))
+        numbered = max(map(int, _NUMBERED_ROW.findall(window)), default=0)
+        if rows or numbered:
+            last = max(rows, numbered)
+            self._bound(last, 0, detail=f"row {last}")
+        self.has_formula = _FORMULA.search(window) is not None
 
     def feed(self, chunk: bytes) -> None:
         if self.first:
@@ -97,28 +125,35 @@ class PartScanner:
                                detail=m.group(1).decode("ascii", "replace"))
         return chunk
 
-    def _scan(self, window: bytes, new_from: int, final: bool = False) -> None:
+    def _dimension(self, window: bytes) -> None:
+        if self.dimension_done:
+            return
+        m = _DIMENSION.search(window)
+        if m:
+            self.dimension_done = True
+            extent = ref_extent(m.group(1))
+            if extent:
+                self._bound(*extent, detail=m.group(1).decode().upper())
+
+    def _scan(self, window: bytes, new_from: int, final: bool = False, whole: bool = False) -> None:
         if _DTD.search(window):
             raise RejectedFile("dtd", self.path, part=self.part)
         if self.role == "xml":
             return
-        if self.role == "worksheet" and not self.dimension_done:
-            m = _DIMENSION.search(window)
-            if m:
-                self.dimension_done = True
-                extent = ref_extent(m.group(1))
-                if extent:
-                    self._bound(*extent, detail=m.group(1).decode().upper())
+        if self.role == "worksheet":
+            self._dimension(window)
+            self.has_formula = self.has_formula or _FORMULA.search(window) is not None
         pattern = _ROW if self.role == "worksheet" else _ODS_EVENT
         for m in pattern.finditer(window):
             # A match wholly inside the carried tail was handled with the previous window;
             # one that runs to the window's end may be cut short and waits for the next.
-            if m.end() <= new_from and not final:
-                continue
-            if m.end() == len(window) and not final:
-                continue
-            if final and m.end() != len(window):
-                continue
+            if not whole:
+                if m.end() <= new_from and not final:
+                    continue
+                if m.end() == len(window) and not final:
+                    continue
+                if final and m.end() != len(window):
+                    continue
             if self.role == "worksheet":
                 self._row_tag(m.group(0))
             else:

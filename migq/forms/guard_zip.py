@@ -9,11 +9,14 @@ never inflated fully, and since declared sizes already passed the limits, the ac
 
 from __future__ import annotations
 
+import functools
 import io
+import itertools
 import struct
 import unicodedata
 import zipfile
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from migq.errors import Problem, Severity
@@ -21,6 +24,8 @@ from migq.forms.guard_messages import RejectedFile
 from migq.forms.guard_scan import PartScanner
 
 CHUNK = 64 * 1024
+WHOLE_PART = 1024 * 1024  # parts up to this size are inflated and scanned in one piece
+INPUT_SLICE = 1024 * 1024  # compressed bytes handed to zlib at a time
 RATIO_FLOOR = 1024 * 1024  # members smaller than this may compress as well as they like
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _ACTIVE_CONTENT = ("xl/macrosheets/", "xl/activex/", "basic/", "scripts/")  # Excel 4 macros, ActiveX, ODS macros
@@ -30,10 +35,28 @@ _OTHER_ODF = {b"application/vnd.oasis.opendocument.text": ("word_document", "an 
               b"application/vnd.oasis.opendocument.presentation": ("presentation", "an OpenDocument .odp file")}
 
 
+@dataclass(frozen=True)
+class Package:
+    """What the guard learnt of a ZIP package while checking it, handed on to the reader so the
+    file is not unzipped and scanned a second time."""
+
+    names: tuple[str, ...] = ()  # every member, as named in the file
+    parts: dict[str, bytes] = field(default_factory=dict)  # the small parts the reader parses
+    formula_parts: frozenset[str] = frozenset()  # worksheets holding at least one formula
+
+
+def _kept_for_reader(name: str, role: str, has_formula: bool) -> bool:
+    low = _normal(name)
+    if role == "worksheet":
+        return has_formula
+    return low.endswith(".rels") or low in ("xl/workbook.xml", "docprops/custom.xml")
+
+
 def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MB"
 
 
+@functools.lru_cache(maxsize=4096)  # the same few part names recur in every file
 def _normal(name: str) -> str:
     return unicodedata.normalize("NFC", name.replace("\\", "/").lstrip("/")).lower()
 
@@ -48,8 +71,8 @@ def count_from_end_record(data: bytes) -> int | None:
     return None if total == 0xFFFF else total
 
 
-def inflate(data: bytes, info: zipfile.ZipInfo, path):
-    """Yield the decompressed bytes of one member in chunks of at most CHUNK bytes."""
+def inflate(data: bytes, info: zipfile.ZipInfo, path, chunk: int = CHUNK):
+    """Yield the decompressed bytes of one member in pieces of at most ``chunk`` bytes."""
     off = info.header_offset
     if data[off : off + 4] != b"PK\x03\x04":
         raise RejectedFile("corrupt_zip", path, detail=f"'{info.filename}' is missing")
@@ -62,22 +85,22 @@ def inflate(data: bytes, info: zipfile.ZipInfo, path):
     if len(raw) < info.compress_size:
         raise RejectedFile("corrupt_zip", path, detail=f"'{info.filename}' is cut short")
     if info.compress_type == zipfile.ZIP_STORED:
-        for i in range(0, len(raw), CHUNK):
-            yield bytes(raw[i : i + CHUNK])
+        for i in range(0, len(raw), chunk):
+            yield bytes(raw[i : i + chunk])
         return
     if info.compress_type != zipfile.ZIP_DEFLATED:
         detail = f"'{info.filename}' uses compression method {info.compress_type}"
         raise RejectedFile("corrupt_zip", path, detail=detail)
     inflater = zlib.decompressobj(-15)
     try:
-        for i in range(0, len(raw), CHUNK):
-            pending = bytes(raw[i : i + CHUNK])
+        for i in range(0, len(raw), INPUT_SLICE):
+            pending = raw[i : i + INPUT_SLICE]
             while pending:
-                out = inflater.decompress(pending, CHUNK)
+                out = inflater.decompress(pending, chunk)
                 pending = inflater.unconsumed_tail
                 if out:
                     yield out
-        while not inflater.eof and (out := inflater.decompress(b"", CHUNK)):
+        while not inflater.eof and (out := inflater.decompress(b"", chunk)):
             yield out
     except zlib.error as exc:
         raise RejectedFile("corrupt_zip", path, detail=f"'{info.filename}': {exc}") from None
@@ -184,28 +207,54 @@ def _looks_like_xml(head: bytes) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith((b"<", b"\x00<", b"\xff\xfe<", b"\xfe\xff\x00<"))
 
 
-def _scan_members(data: bytes, infos, path, kind: str, limits) -> None:
+def _scan_members(data: bytes, infos, path, kind: str, limits) -> Package:
+    parts: dict[str, bytes] = {}
+    formulas: set[str] = set()
     for info in infos:
         if info.is_dir():
             continue
-        size, crc, scanner, first = 0, 0, None, True
-        for chunk in inflate(data, info, path):
-            size += len(chunk)
-            if size > info.file_size:
-                detail = f"'{info.filename}' expands beyond the {info.file_size:,} bytes it declares"
-                raise RejectedFile("zip_bomb", path, detail=detail)
-            crc = zlib.crc32(chunk, crc)
-            if first:  # scan parts named or looking like XML; pictures and .bin stay unscanned
-                first = False
-                if info.filename.lower().endswith(_XML_SUFFIXES) or _looks_like_xml(chunk):
-                    scanner = PartScanner(info.filename, _role(info.filename, kind), path, limits)
+        whole = info.file_size <= WHOLE_PART  # declared small: inflate in one piece
+        chunks = inflate(data, info, path, info.file_size + 1 if whole else CHUNK)
+        first = next(chunks, b"")
+        scanner = None
+        if info.filename.lower().endswith(_XML_SUFFIXES) or _looks_like_xml(first):
+            # Parts named or looking like XML are scanned; pictures and .bin stay unscanned.
+            scanner = PartScanner(info.filename, _role(info.filename, kind), path, limits)
+        second = next(chunks, None) if whole else None
+        if whole and second is None:  # the usual case: the whole part came in one piece
+            _check_inflated(info, len(first), zlib.crc32(first), path)
             if scanner:
-                scanner.feed(chunk)
+                scanner.scan_whole(first)
+                if _kept_for_reader(info.filename, scanner.role, scanner.has_formula):
+                    parts[info.filename] = first
+        else:  # large, or larger than it declared: streamed and stopped early if it lies
+            _stream(info, itertools.chain((first,) if second is None else (first, second), chunks), scanner, path)
+        if scanner and scanner.has_formula:
+            formulas.add(info.filename)
+    return Package(tuple(i.filename for i in infos), parts, frozenset(formulas))
+
+
+def _stream(info, chunks, scanner, path) -> None:
+    size, crc = 0, 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > info.file_size:
+            break
+        crc = zlib.crc32(chunk, crc)
         if scanner:
-            scanner.finish()
-        if size != info.file_size or crc != info.CRC:
-            detail = f"'{info.filename}' does not match its checksum or size"
-            raise RejectedFile("corrupt_zip", path, detail=detail)
+            scanner.feed(chunk)
+    if scanner and size <= info.file_size:
+        scanner.finish()
+    _check_inflated(info, size, crc, path)
+
+
+def _check_inflated(info, size: int, crc: int, path) -> None:
+    if size > info.file_size:
+        detail = f"'{info.filename}' expands beyond the {info.file_size:,} bytes it declares"
+        raise RejectedFile("zip_bomb", path, detail=detail)
+    if size != info.file_size or crc != info.CRC:
+        detail = f"'{info.filename}' does not match its checksum or size"
+        raise RejectedFile("corrupt_zip", path, detail=detail)
 
 
 def _warnings(data: bytes, infos, path, kind: str) -> tuple[str, list[Problem]]:
@@ -231,10 +280,10 @@ def _warnings(data: bytes, infos, path, kind: str) -> tuple[str, list[Problem]]:
     return kind, found
 
 
-def inspect_zip(data: bytes, path, limits) -> tuple[str, list[Problem]]:
-    """Check a ZIP-based file; return (kind, warnings) or raise RejectedFile."""
+def inspect_zip(data: bytes, path, limits) -> tuple[str, list[Problem], Package]:
+    """Check a ZIP-based file; return (kind, warnings, package) or raise RejectedFile."""
     infos = _open(data, path, limits)
     _check_declared_sizes(infos, path, limits)
     kind = _classify(data, infos, path)
-    _scan_members(data, infos, path, kind, limits)
-    return _warnings(data, infos, path, kind)
+    package = _scan_members(data, infos, path, kind, limits)
+    return (*_warnings(data, infos, path, kind), package)

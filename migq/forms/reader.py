@@ -48,9 +48,11 @@ class ReadResult:
         return [p for p in self.problems if p.is_error]
 
 
-def read_form(data: bytes, kind: str, file_name: str, questionnaires: list[Questionnaire]) -> ReadResult:
-    """Read one returned form. Raises ``MigqError`` when the file is no form of ours."""
-    book = open_book(data, kind, file_name)
+def read_form(data: bytes, kind: str, file_name: str, questionnaires: list[Questionnaire],
+              package=None) -> ReadResult:
+    """Read one returned form. Raises ``MigqError`` when the file is no form of ours.
+    ``package`` is the guard's ``GuardReport.package``: parts it already inflated and checked."""
+    book = open_book(data, kind, file_name, package)
     identity, source = read_identity(book)
     q = choose_questionnaire(book, identity, questionnaires, file_name)
     lang = (identity or {}).get("language") or q.default_language
