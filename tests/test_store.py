@@ -45,7 +45,8 @@ def test_reply_is_stored_whole_with_answers_and_audit(store, qid):
     assert partial_replies(store) == []
 
 
-def test_reply_is_all_or_nothing(store, qid, monkeypatch):
+@pytest.mark.parametrize("durable", [True, False])
+def test_reply_is_all_or_nothing(store, qid, monkeypatch, durable):
     from migq.store.db import Store
 
     def failing_audit(self, conn, action, **kw):  # after evidence, submission and answers are written
@@ -53,7 +54,7 @@ def test_reply_is_all_or_nothing(store, qid, monkeypatch):
 
     monkeypatch.setattr(Store, "audit", failing_audit)
     with pytest.raises(RuntimeError):
-        store_reply(store, make_reply(qid, "FRA"))
+        store_reply(store, make_reply(qid, "FRA"), durable=durable)
     for table in (schema.evidence, schema.submissions, schema.answers, schema.problems):
         assert _count(store, table) == 0, table.name
 
@@ -84,6 +85,17 @@ def test_revisions_get_consecutive_versions(store, qid):
     subs = submissions_of(store, "FRA")
     assert [(s["version_no"], s["status"]) for s in subs] == [(1, "superseded"), (2, "superseded"), (3, "accepted")]
     assert subs[1]["replaces_id"] == subs[0]["id"] and subs[2]["replaces_id"] == subs[1]["id"]
+
+
+def test_batch_writes_leave_the_flush_to_the_next_durable_write(store):
+    """An ingest stores each file in its own transaction, flushed to disk once per run."""
+    setting = "PRAGMA synchronous" if store.is_sqlite else "SHOW synchronous_commit"
+    relaxed, durable = (1, 2) if store.is_sqlite else ("off", "on")  # SQLite: NORMAL, FULL
+    for _ in range(2):  # the setting follows each transaction, on a reused connection too
+        with store.write(durable=False) as conn:
+            assert conn.exec_driver_sql(setting).scalar() == relaxed
+        with store.write() as conn:
+            assert conn.exec_driver_sql(setting).scalar() == durable
 
 
 def test_sqlite_settings_are_in_force(tmp_path):

@@ -4,6 +4,14 @@ SQLite (the default, a file in the working folder) runs in WAL mode with full sy
 writes, foreign keys on, and write transactions that take the lock up front (BEGIN IMMEDIATE) so
 two analysts never deadlock half-way through a file. PostgreSQL is reached by URL; per-recipient
 work is serialised with transaction-scoped advisory locks.
+
+A batch of many small transactions (an ingest stores each file in its own) may ask for
+``write(durable=False)``: each such transaction is still all-or-nothing, and survives the
+process being killed, but is not flushed to disk one by one (SQLite synchronous=NORMAL,
+PostgreSQL synchronous_commit=off). The batch ends with an ordinary write, whose flush makes
+every earlier one durable too (both engines flush their log in order): one flush per batch
+instead of one per file. Only a power cut or OS crash during the batch can lose its recent
+files, and then wholly, never in part.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from migq.store import schema
 ENV_URL = "MIGQ_DATABASE_URL"
 DEFAULT_FILE = "migq.db"
 BUSY_TIMEOUT_S = 30
+_INSERT_AUDIT = insert(schema.audit_log)  # built once: it runs for every file stored
 
 
 def resolve_url(db: str | os.PathLike | None) -> str:
@@ -79,7 +88,14 @@ def _make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn):
-            mode = "IMMEDIATE" if conn.get_execution_options().get("migq_write") else "DEFERRED"
+            options = conn.get_execution_options()
+            if options.get("migq_write"):
+                flush = "FULL" if options.get("migq_durable", True) else "NORMAL"
+                info = conn.connection.info  # per pooled connection, as the pragma is
+                if info.get("migq_synchronous") != flush:
+                    conn.exec_driver_sql(f"PRAGMA synchronous={flush}")
+                    info["migq_synchronous"] = flush
+            mode = "IMMEDIATE" if options.get("migq_write") else "DEFERRED"
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
@@ -112,11 +128,14 @@ class Store:
                 yield conn
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """One all-or-nothing transaction holding the write lock (SQLite) from the start."""
+    def write(self, durable: bool = True) -> Iterator[Connection]:
+        """One all-or-nothing transaction holding the write lock (SQLite) from the start.
+        ``durable=False``: not flushed to disk on its own; see the module docstring."""
         with self._translate_errors(), self.engine.connect() as conn:
-            conn = conn.execution_options(migq_write=True)
+            conn = conn.execution_options(migq_write=True, migq_durable=durable)
             with conn.begin():
+                if not durable and self.engine.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
                 yield conn
 
     def lock_recipient(self, conn: Connection, key: str) -> None:
@@ -128,7 +147,7 @@ class Store:
     def audit(self, conn: Connection, action: str, *, iso3: str | None = None,
               file_name: str | None = None, sha256: str | None = None, **detail) -> None:
         conn.execute(
-            insert(schema.audit_log),
+            _INSERT_AUDIT,
             dict(at=utcnow(), actor=self.actor, action=action, iso3=iso3, file_name=file_name, sha256=sha256,
                  detail=json.dumps(detail, default=str, ensure_ascii=False, sort_keys=True)),
         )

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from migq.errors import MigqError, Problem
@@ -19,6 +20,21 @@ from migq.store import schema
 from migq.store.db import Store, utcnow
 
 COUNTED = ("accepted", "superseded")  # versions that were accepted at some point
+
+# Built once: an ingest stores hundreds of files, and building a statement costs as much as
+# running it. Parameters are bound at execution, so each compiles once and is reused.
+_S = schema.submissions
+_PRIOR = (select(_S.c.id, _S.c.version_no, _S.c.iso3, _S.c.status, _S.c.evidence_sha256)
+          .where(or_(_S.c.evidence_sha256 == bindparam("sha"),
+                     and_(_S.c.iso3 == bindparam("iso3"), _S.c.questionnaire_id == bindparam("qid"),
+                          _S.c.status != "held")))
+          .order_by(_S.c.version_no.desc()))
+_INSERT_SUBMISSION = insert(_S)
+_INSERT_ANSWERS = insert(schema.answers)
+_INSERT_PROBLEMS = insert(schema.problems)
+# The same bytes may already be kept (say, by a reply stored while this one was read).
+_KEEP_EVIDENCE = {name: dialect.insert(schema.evidence).on_conflict_do_nothing()
+                  for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))}
 
 
 @dataclass
@@ -49,18 +65,19 @@ class Stored:
     iso3: str | None
 
 
-def store_reply(store: Store, reply: NewReply, *, accept_revisions: bool = False) -> Stored:
-    """Store one reply atomically; a duplicate (same bytes) changes nothing."""
-    s = schema.submissions
+def store_reply(store: Store, reply: NewReply, *, accept_revisions: bool = False, durable: bool = True) -> Stored:
+    """Store one reply atomically; a duplicate (same bytes) changes nothing. ``durable=False``
+    leaves the flush to disk to a later durable write (see ``Store.write``)."""
     for attempt in range(3):
         try:
-            with store.write() as conn:
+            with store.write(durable=durable) as conn:
                 store.lock_recipient(conn, reply.iso3 or f"sha:{reply.sha256}")
-                dup = conn.execute(select(s.c.id, s.c.version_no, s.c.iso3, s.c.status)
-                                   .where(s.c.evidence_sha256 == reply.sha256)).first()
+                # One query finds both a duplicate (same bytes) and the version this one follows.
+                prior = conn.execute(_PRIOR, dict(sha=reply.sha256, iso3=reply.iso3, qid=reply.questionnaire_id)).all()
+                dup = next((r for r in prior if r.evidence_sha256 == reply.sha256), None)
                 if dup:
                     return Stored("duplicate", dup.id, dup.version_no, dup.iso3)
-                return _insert(store, conn, reply, accept_revisions)
+                return _insert(store, conn, reply, accept_revisions, prior[0] if prior else None)
         except IntegrityError:
             # Another process stored the same bytes or version between our check and insert
             # (possible only on PostgreSQL without the lock); the next pass sees its row.
@@ -69,27 +86,19 @@ def store_reply(store: Store, reply: NewReply, *, accept_revisions: bool = False
     raise AssertionError("unreachable")
 
 
-def _insert(store: Store, conn, reply: NewReply, accept_revisions: bool) -> Stored:
-    s = schema.submissions
+def _insert(store: Store, conn, reply: NewReply, accept_revisions: bool, prev) -> Stored:
     _keep_evidence(conn, reply)
     version_no, replaces, status, outcome = 1, None, "accepted", "accepted"
     if reply.held:
         status, outcome = "held", "held"
-    else:
-        prev = conn.execute(
-            select(s.c.id, s.c.version_no, s.c.status)
-            .where(s.c.iso3 == reply.iso3, s.c.questionnaire_id == reply.questionnaire_id, s.c.status != "held")
-            .order_by(s.c.version_no.desc()).limit(1)
-        ).first()
-        if prev:
-            version_no, replaces = prev.version_no + 1, prev.id
-            if accept_revisions:
-                _supersede(conn, reply.iso3, reply.questionnaire_id)
-                outcome = "revision_accepted"
-            else:
-                status, outcome = "revision_pending", "revision_pending"
-    # Parameters go to execute(), not .values(): one compiled statement serves every file.
-    sub_id = conn.execute(insert(s), dict(
+    elif prev:
+        version_no, replaces = prev.version_no + 1, prev.id
+        if accept_revisions:
+            _supersede(conn, reply.iso3, reply.questionnaire_id)
+            outcome = "revision_accepted"
+        else:
+            status, outcome = "revision_pending", "revision_pending"
+    sub_id = conn.execute(_INSERT_SUBMISSION, dict(
         evidence_sha256=reply.sha256, questionnaire_id=reply.questionnaire_id, iso3=reply.iso3,
         issue_id=reply.issue_id, version_no=version_no, replaces_id=replaces, status=status,
         file_name=reply.file_name, source_kind=reply.source_kind, received_on=reply.received_on,
@@ -98,12 +107,12 @@ def _insert(store: Store, conn, reply: NewReply, accept_revisions: bool) -> Stor
         created_at=utcnow(), created_by=store.actor,
     )).inserted_primary_key[0]
     if reply.answers:
-        conn.execute(insert(schema.answers), [
+        conn.execute(_INSERT_ANSWERS, [
             dict(submission_id=sub_id, question=a.question, value=a.value, raw=a.raw, cell=a.cell, valid=a.valid)
             for a in reply.answers
         ])
     if reply.problems:
-        conn.execute(insert(schema.problems), [
+        conn.execute(_INSERT_PROBLEMS, [
             dict(submission_id=sub_id, code=p.code, severity=p.severity.value, message=p.message,
                  hint=p.hint or "", sheet=p.sheet, cell=p.cell, question=p.question)
             for p in reply.problems
@@ -115,10 +124,9 @@ def _insert(store: Store, conn, reply: NewReply, accept_revisions: bool) -> Stor
 
 
 def _keep_evidence(conn, reply: NewReply) -> None:
-    e = schema.evidence
-    if conn.execute(select(e.c.sha256).where(e.c.sha256 == reply.sha256)).first() is None:
-        conn.execute(insert(e), dict(sha256=reply.sha256, size=len(reply.content), content=reply.content,
-                                     original_name=reply.file_name, stored_at=utcnow()))
+    conn.execute(_KEEP_EVIDENCE[conn.dialect.name], dict(
+        sha256=reply.sha256, size=len(reply.content), content=reply.content, original_name=reply.file_name,
+        stored_at=utcnow()))
 
 
 def _supersede(conn, iso3: str, questionnaire_id: int) -> None:
