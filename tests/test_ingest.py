@@ -77,6 +77,15 @@ def test_good_and_broken_files_in_one_batch(runner, workspace):
                                  .join(schema.submissions).where(schema.submissions.c.iso3 == "FRA")).all())
     assert rows["gfmd_outcome"] == "good_outcome" and rows["followup_within_un"] == "yes"
     assert rows["modalities"] == "ga_agenda_item other"
+    # The run itself is audited; that durable write is what flushes the run's replies to disk.
+    assert [json.loads(d) for d in _audit_details(db_url, "ingest_run")] == [
+        {"channel": "email", "files": 5, "outcome_accepted": 2, "outcome_rejected": 3}]
+
+
+def _audit_details(db_url, action) -> list[str]:
+    a = schema.audit_log
+    with open_store(db_url) as store, store.read() as conn:
+        return list(conn.execute(select(a.c.detail).where(a.c.action == action).order_by(a.c.id)).scalars())
 
 
 def test_answer_problems_are_stored_with_their_cell_and_the_reply_kept(runner, workspace):
@@ -134,6 +143,7 @@ def test_email_provenance_dry_run_and_evidence(runner, workspace, tmp_path):
     result, report = _ingest(runner, db_url, inbox, "--dry-run")
     assert result.exit_code == 0 and report["files"][0]["outcome"] == "valid" and report["dry_run"]
     assert _count(db_url, schema.submissions) == 0, "a dry run stores nothing"
+    assert _audit_details(db_url, "ingest_run") == [], "not even the run"
     result, report = _ingest(runner, db_url, inbox)
     f = report["files"][0]
     assert f["received_on"] == "2008-05-06" and f["late"] is True and "reply.eml" in f["file"]

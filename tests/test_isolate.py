@@ -54,14 +54,17 @@ def test_not_a_form_comes_back_as_the_readers_own_error(good):
         assert reader.read(good, "xlsx", "next.xlsx", [Q]).answers["sole"].value == "yes"
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("fault, code, words, limits", [
     ("abort", "reader_crashed", "stopped abruptly", {}),
     ("hang", "reader_timeout", "took longer than 0.5 seconds", {"timeout_s": 0.5}),
     ("oom", "reader_out_of_memory", "ran out of memory", {"memory_bytes": 256 * 1024**2}),
 ])
-def test_a_misbehaving_reader_rejects_only_its_file(monkeypatch, good, fault, code, words, limits):
+def test_a_misbehaving_reader_rejects_only_its_file(monkeypatch, good, fault, code, words, limits, workers):
+    # With one worker, the file after bad.xlsx is queued behind it in the dying worker's pipe:
+    # it must be read by the replacement, not blamed.
     monkeypatch.setenv(FAULT_VARIABLE, f"{fault}:bad.xlsx")
-    with IsolatedReader(workers=2, **limits) as reader:
+    with IsolatedReader(workers=workers, **limits) as reader:
         got = outcomes(reader, good, ["a.xlsx", "bad.xlsx", "b.xlsx", "c.xlsx"])
         bad = got.pop("bad.xlsx")
         assert isinstance(bad, RejectedFile) and bad.code == code
@@ -72,3 +75,24 @@ def test_a_misbehaving_reader_rejects_only_its_file(monkeypatch, good, fault, co
         assert reader.read(good, "xlsx", "after.xlsx", [Q]).answers["n"].value == "3"
         with pytest.raises(RejectedFile):
             reader.read(good, "xlsx", "bad.xlsx", [Q])
+
+
+def test_the_guard_runs_in_the_worker_and_its_rejection_comes_back_whole(good):
+    from migq.forms.guard import GuardLimits
+
+    hostile = ReadItem(b"%PDF-1.7\n...", "", "answers.xlsx", [Q], GuardLimits())
+    guarded = ReadItem(good, "", "FRA.xlsx", [Q], GuardLimits())
+    with IsolatedReader(workers=1) as reader:
+        got = {item.file_name: outcome for item, outcome in reader.read_many([hostile, guarded])}
+    assert isinstance(got["answers.xlsx"], RejectedFile) and got["answers.xlsx"].code == "pdf"
+    assert str(got["answers.xlsx"]).startswith("answers.xlsx is a PDF document, not a workbook: ask the sender")
+    assert got["FRA.xlsx"].kind == "xlsx" and got["FRA.xlsx"].answers["sole"].value == "yes"
+
+
+def test_a_caller_that_stops_early_leaves_no_worker_behind(good):
+    with IsolatedReader(workers=2) as reader:
+        for _ in reader.read_many(items(good, [f"{i}.xlsx" for i in range(6)])):
+            break
+        assert reader.read(good, "xlsx", "again.xlsx", [Q]).answers["sole"].value == "yes"
+        processes = [w.process for w in reader._pool]
+    assert all(p.poll() is not None for p in processes)

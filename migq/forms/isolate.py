@@ -10,27 +10,40 @@ message, and the worker is replaced so the batch goes on.
         for item, outcome in reader.read_many(items):
             ...  # outcome is a ReadResult or a MigqError (a ReaderRejected when isolation failed)
 
-Workers are plain processes, one file in flight each, so a crash or a timeout is pinned on the
-file that caused it (a shared pool would lose every file in flight with it).
+Workers are plain processes that read one file at a time, so a crash or a timeout is pinned on
+the file that caused it (a shared pool would lose every file in flight with it). The next file
+is queued in a worker's pipe while it reads (only if the pipe can hold it, so queuing never
+blocks): a worker never waits for this process to finish storing the last result. A file that
+was queued behind one that killed its worker is not blamed; it goes to the next worker.
+Given guard limits, a worker also runs the guard (``migq.forms.guard``) on the file before
+reading it: the checks run in parallel, under the same limits, and hand the reader the parts
+they already inflated. Workers start when the reader is entered, so their start-up overlaps
+the caller's own. The worker side is ``migq.forms.isolate_worker``.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 import time
+from collections import deque
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
 from migq.errors import MigqError
-from migq.forms.guard import RejectedFile
+from migq.forms.guard import GuardLimits, RejectedFile
+from migq.forms.isolate_worker import FAULT_VARIABLE
 from migq.questionnaire import Questionnaire
+
+__all__ = ["FAULT_VARIABLE", "IsolatedReader", "ReadItem", "ReaderRejected"]
 
 GIB = 1024**3
 STARTUP_S = 60  # allowance for a new worker to start, on top of the reading time limit
-FAULT_VARIABLE = "MIGQ_TEST_READER_FAULT"  # tests only: 'abort|hang|oom[:file name]'
+PIPE_BYTES = 1024 * 1024  # asked for on Linux, so a queued file fits in the pipe
+DEFAULT_PIPE_BYTES = 64 * 1024
 _SAVE_AGAIN = "ask the sender to save it again as .xlsx and resend it"
 
 READER_REJECTIONS: dict[str, tuple[str, str]] = {
@@ -54,81 +67,11 @@ class ReaderRejected(RejectedFile):
 
 class ReadItem(NamedTuple):
     data: bytes
-    kind: str
+    kind: str  # '' when the guard is to tell (given ``limits``)
     file_name: str
     questionnaires: list[Questionnaire]
-
-
-# --- the worker side -----------------------------------------------------------------------------
-
-
-def _limit_memory(memory_bytes: int | None) -> None:
-    try:
-        import resource
-    except ImportError:  # not on this platform: time limits still apply
-        return
-    if memory_bytes:
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
-def _test_fault(fault: str | None, file_name: str) -> None:
-    """Misbehave on purpose, so tests can see a crash, a hang or memory exhaustion handled."""
-    if not fault:
-        return
-    what, _, only = fault.partition(":")
-    if only and only != file_name:
-        return
-    if what == "abort":
-        os.abort()
-    if what == "hang":
-        time.sleep(3600)
-    if what == "oom":
-        hog = []
-        while True:
-            hog.append(bytearray(64 * 1024 * 1024))
-
-
-def _worker_main(read_fd: int, write_fd: int, memory_bytes: int | None) -> None:
-    from multiprocessing.connection import Connection
-
-    from migq.forms.reader import read_form
-
-    _limit_memory(memory_bytes)
-    fault = os.environ.get(FAULT_VARIABLE)
-    conn_in, conn_out = Connection(read_fd, writable=False), Connection(write_fd, readable=False)
-    known: dict[int, list[Questionnaire]] = {}
-    conn_out.send(("ready", None))  # the time limit counts from here, not from interpreter start
-    while True:
-        try:
-            task = conn_in.recv()
-        except (EOFError, OSError):
-            return
-        if task is None:
-            return
-        token, questionnaires, data, kind, file_name = task
-        if questionnaires is not None:
-            known[token] = questionnaires
-        try:
-            _test_fault(fault, file_name)
-            reply = ("ok", read_form(data, kind, file_name, known[token]))
-        except MemoryError:
-            reply = ("oom", None)
-        except MigqError as exc:
-            reply = ("error", (type(exc), exc.message, exc.hint, exc.path))
-        except Exception as exc:  # a reader bug or a library tripping on a strange file
-            reply = ("failed", f"{type(exc).__name__}: {exc}"[:300])
-        del data, task
-        try:
-            conn_out.send(reply)
-        except MemoryError:
-            conn_out.send(("oom", None))
-        if reply[0] == "oom":
-            return  # a process that ran out of memory is not trusted with the next file
-
-
-# --- the parent side ----------------------------------------------------------------------------
+    limits: GuardLimits | None = None  # run the guard first, with these limits
+    tag: object = None  # the caller's own, handed back with the result (not sent to the worker)
 
 
 def _rebuild(cls: type, message: str, hint: str | None, path: str | None) -> MigqError:
@@ -141,6 +84,22 @@ def _rebuild(cls: type, message: str, hint: str | None, path: str | None) -> Mig
     return err
 
 
+def _widen(fd: int) -> int:
+    """Ask for a larger pipe buffer (Linux); return the buffer's size."""
+    try:
+        import fcntl
+
+        return fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        return DEFAULT_PIPE_BYTES
+
+
+class _Task(NamedTuple):
+    original: object
+    item: ReadItem
+    size: int  # bytes of the pickled message, queued in the pipe until the worker reads it
+
+
 class _Worker:
     """One worker: a fresh interpreter (not a fork of this one, which may be large and
     threaded, and not multiprocessing's spawn, which re-runs the caller's main script)."""
@@ -150,10 +109,11 @@ class _Worker:
 
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
+        self.pipe_bytes = _widen(to_child_w)
         package_root = str(Path(__file__).resolve().parents[2])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "migq.forms.isolate", str(to_child_r), str(from_child_w), str(memory_bytes or 0)],
+            [sys.executable, "-m", "migq.forms.isolate_worker", str(to_child_r), str(from_child_w), str(memory_bytes or 0)],
             pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, env=env, close_fds=True,
         )
@@ -162,17 +122,24 @@ class _Worker:
         self.send_conn = Connection(to_child_w, readable=False)
         self.conn = Connection(from_child_r, writable=False)
         self.tokens: set[int] = set()
-        self.item: ReadItem | None = None
-        self.original = None
+        self.tasks: deque[_Task] = deque()  # the first is being read; the rest wait in the pipe
         self.deadline = 0.0
         self.ready = False
 
-    def submit(self, original, item: ReadItem, token: int, timeout_s: float) -> None:
+    def message(self, item: ReadItem, token: int) -> bytes:
         questionnaires = None if token in self.tokens else list(item.questionnaires)
-        self.deadline = time.monotonic() + timeout_s + (0 if self.ready else STARTUP_S)
-        self.item, self.original = item, original
+        return pickle.dumps((token, questionnaires, item.data, item.kind, item.file_name, item.limits))
+
+    def can_queue(self, size: int) -> bool:
+        """Room in the pipe for one more message, counting every one not yet answered."""
+        return self.ready and len(self.tasks) == 1 and sum(t.size for t in self.tasks) + size < self.pipe_bytes
+
+    def submit(self, original, item: ReadItem, token: int, message: bytes, timeout_s: float) -> None:
+        if not self.tasks:
+            self.deadline = time.monotonic() + timeout_s + (0 if self.ready else STARTUP_S)
+        self.tasks.append(_Task(original, item, len(message)))
         try:
-            self.send_conn.send((token, questionnaires, item.data, item.kind, item.file_name))
+            self.send_conn.send_bytes(message)
         except OSError:
             pass  # the worker is gone: its end-of-file reports the crash
         self.tokens.add(token)
@@ -180,13 +147,13 @@ class _Worker:
     def stop(self, kill: bool = False) -> None:
         if not kill and self.process.poll() is None:
             try:
-                self.send_conn.send(None)
-                self.process.wait(2)
-            except (OSError, subprocess.TimeoutExpired):
+                self.send_conn.send_bytes(b"")  # goodbye: the worker exits, closing its pipe
+                wait([self.conn], timeout=2)  # woken by that end-of-file, without polling
+            except OSError:
                 pass
         if self.process.poll() is None:
             self.process.kill()
-            self.process.wait()
+        self.process.wait()
         self.send_conn.close()
         self.conn.close()
 
@@ -197,18 +164,21 @@ class IsolatedReader:
     def __init__(self, workers: int | None = None, timeout_s: float = 30, memory_bytes: int | None = int(1.5 * GIB)):
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.timeout_s, self.memory_bytes = timeout_s, memory_bytes
-        self._idle: list[_Worker] = []
+        self._pool: list[_Worker] = []
         self._tokens: dict[tuple, tuple[int, list]] = {}
 
     def __enter__(self) -> "IsolatedReader":
+        # Start every worker now: they import their readers while the caller gets ready.
+        while len(self._pool) < self.workers:
+            self._pool.append(_Worker(self.memory_bytes))
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
     def close(self) -> None:
-        while self._idle:
-            self._idle.pop().stop()
+        while self._pool:
+            self._pool.pop().stop()
 
     def read(self, data: bytes, kind: str, file_name: str, questionnaires: list[Questionnaire]):
         """One form's ReadResult; raises ``MigqError`` (``ReaderRejected`` if isolation failed)."""
@@ -222,30 +192,45 @@ class IsolatedReader:
 
         Items are ``ReadItem``s or any 4-sequences (data, kind, file_name, questionnaires).
         """
-        pending = iter(items)
-        busy: list[_Worker] = []
-        exhausted = False
-        while True:
-            while not exhausted and len(busy) < self.workers:
-                original = next(pending, None)
-                if original is None:
-                    exhausted = True
-                    break
-                item = original if isinstance(original, ReadItem) else ReadItem(*original)
-                worker = self._idle.pop() if self._idle else _Worker(self.memory_bytes)
-                worker.submit(original, item, self._token(item.questionnaires), self.timeout_s)
-                busy.append(worker)
-            if not busy:
-                return
-            remaining = min(w.deadline for w in busy) - time.monotonic()
-            ready = set(wait([w.conn for w in busy], timeout=max(0.0, remaining)))
-            now = time.monotonic()
-            for worker in list(busy):
-                outcome = self._outcome(worker, ready, now)
-                if outcome is None:
-                    continue
-                busy.remove(worker)
-                yield worker.original, outcome
+        while len(self._pool) < self.workers:
+            self._pool.append(_Worker(self.memory_bytes))
+        feed = _Feed(items)
+        try:
+            while True:
+                self._assign(feed)
+                busy = [w for w in self._pool if w.tasks]
+                if not busy:
+                    return
+                remaining = min(w.deadline for w in busy) - time.monotonic()
+                ready = set(wait([w.conn for w in busy], timeout=max(0.0, remaining)))
+                now = time.monotonic()
+                done = [r for w in busy if (r := self._outcome(w, ready, now, feed)) is not None]
+                self._assign(feed)  # the freed workers start on the next files while the caller handles these
+                yield from done
+        finally:
+            for worker in [w for w in self._pool if w.tasks]:
+                worker.stop(kill=True)  # the caller stopped early: files in flight are dropped
+                self._pool.remove(worker)
+
+    def _assign(self, feed: "_Feed") -> None:
+        """Give each idle worker a file, then queue one more behind each busy one if it fits."""
+        for worker in self._pool:
+            if not worker.tasks and not feed.empty():
+                self._submit(worker, feed.take())
+        for worker in self._pool:
+            if not (worker.ready and len(worker.tasks) == 1) or feed.empty():
+                continue
+            original, item = feed.peek()
+            token = self._token(item.questionnaires)
+            message = worker.message(item, token)
+            if worker.can_queue(len(message)):
+                feed.take()
+                worker.submit(original, item, token, message, self.timeout_s)
+
+    def _submit(self, worker: _Worker, entry) -> None:
+        original, item = entry
+        token = self._token(item.questionnaires)
+        worker.submit(original, item, token, worker.message(item, token), self.timeout_s)
 
     def _token(self, questionnaires) -> int:
         """A number standing for this list of questionnaires, so each worker is sent it once.
@@ -255,38 +240,77 @@ class IsolatedReader:
             self._tokens[key] = (len(self._tokens), list(questionnaires))
         return self._tokens[key][0]
 
-    def _outcome(self, worker: _Worker, ready: set, now: float):
-        """The worker's result if it has one (or has failed); None while it is still reading."""
-        name = worker.item.file_name
+    def _replace(self, worker: _Worker, feed: "_Feed | None" = None) -> None:
+        """Kill a worker; files queued behind the one it was reading go back to the feed."""
+        worker.stop(kill=True)
+        if feed is not None:
+            feed.put_back([(t.original, t.item) for t in list(worker.tasks)[1:]])
+        self._pool[self._pool.index(worker)] = _Worker(self.memory_bytes)
+
+    def _outcome(self, worker: _Worker, ready: set, now: float, feed: "_Feed"):
+        """(original, result) if the worker's current file is done or failed; else None."""
+        task = worker.tasks[0]
+        name = task.item.file_name
         if worker.conn in ready:
             try:
-                status, payload = worker.conn.recv()
+                status, payload = pickle.loads(worker.conn.recv_bytes())
             except (EOFError, OSError):
                 status, payload = None, None
+            if status == "ready":
+                worker.ready, worker.deadline = True, now + self.timeout_s
+                return None
             if status is None:
                 try:
                     code = worker.process.wait(1)
                 except subprocess.TimeoutExpired:
                     code = None
-                worker.stop(kill=True)
-                return ReaderRejected("reader_crashed", name, exit_code=code)
-            if status == "ready":
-                worker.ready, worker.deadline = True, now + self.timeout_s
-                return None
+                self._replace(worker, feed)
+                return task.original, ReaderRejected("reader_crashed", name, exit_code=code)
             if status == "oom":
-                worker.stop(kill=True)
-                return ReaderRejected("reader_out_of_memory", name)
-            self._idle.append(worker)
+                self._replace(worker, feed)
+                return task.original, ReaderRejected("reader_out_of_memory", name)
+            worker.tasks.popleft()
+            worker.deadline = now + self.timeout_s  # the queued file, if any, starts now
             if status == "ok":
-                return payload
+                return task.original, payload
             if status == "error":
-                return _rebuild(*payload)
-            return ReaderRejected("reader_failed", name, detail=payload)
+                return task.original, _rebuild(*payload)
+            if status == "rejected":
+                code, path, values = payload
+                return task.original, RejectedFile(code, path, **values)
+            return task.original, ReaderRejected("reader_failed", name, detail=payload)
         if now >= worker.deadline:
-            worker.stop(kill=True)
-            return ReaderRejected("reader_timeout", name, seconds=f"{self.timeout_s:g}")
+            self._replace(worker, feed)
+            return task.original, ReaderRejected("reader_timeout", name, seconds=f"{self.timeout_s:g}")
         return None
 
 
-if __name__ == "__main__":  # a worker: python -m migq.forms.isolate READ_FD WRITE_FD MEMORY_BYTES
-    _worker_main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]) or None)
+class _Feed:
+    """The items still to read: the caller's iterable, after any put back by a dead worker."""
+
+    def __init__(self, items: Iterable):
+        self._items = iter(items)
+        self._front: deque = deque()
+
+    def _fill(self) -> None:
+        if not self._front:
+            original = next(self._items, None)
+            if original is not None:
+                item = original if isinstance(original, ReadItem) else ReadItem(*original)
+                self._front.append((original, item))
+
+    def empty(self) -> bool:
+        self._fill()
+        return not self._front
+
+    def peek(self):
+        self._fill()
+        return self._front[0]
+
+    def take(self):
+        self._fill()
+        return self._front.popleft()
+
+    def put_back(self, entries: list) -> None:
+        self._front.extendleft(reversed(entries))
+

@@ -68,66 +68,51 @@ def _sheet_bounds(questionnaires) -> tuple[int, int]:
 
 def ingest(store, paths: list[Path], options: IngestOptions = IngestOptions(),
            progress: Callable[[str], None] | None = None) -> list[FileOutcome]:
-    from migq.forms.guard import GuardLimits, RejectedFile, inspect_file
     from migq.forms.isolate import IsolatedReader
-    from migq.registry import load_roster
-    from migq.store import keys, register
 
     if options.channel not in CHANNELS:
         raise MigqError(f"'{options.channel}' is not a channel.", hint=f"Use one of: {', '.join(CHANNELS)}.")
-    roster = load_roster()
-    if options.assume:
-        roster.get(options.assume)
-    questionnaires = register.registered_questionnaires(store)
-    if not questionnaires:
-        raise MigqError("no forms have been sent from this workspace yet, so no reply can be matched.",
-                        hint="Run 'migq send' first, or point --db at the workspace that sent the forms.")
-    max_rows, max_cols = _sheet_bounds(questionnaires)
-    limits = GuardLimits(max_sheet_rows=max_rows, max_sheet_cols=max_cols)
-    context = _Context(store, roster, questionnaires, keys.all_keys(store), options)
-
     files, _ = find_files(paths)
-    outcomes: list[FileOutcome] = []
-    items: list[Item] = []
-    for path in files:
-        display = _display(path, paths)
-        try:
-            data = path.read_bytes()
-            report = inspect_file(path, data, limits)
-        except RejectedFile as err:
-            outcomes.append(FileOutcome(display, "rejected", reason=err.message, code=err.code))
-            continue
-        except OSError as err:
-            outcomes.append(FileOutcome(display, "rejected", reason=f"cannot be read: {err.strerror}", code="unreadable"))
-            continue
-        found, skipped = expand(path, data, report.kind, display)
-        outcomes += [FileOutcome(s.display, "rejected", reason=s.reason, code=s.code) for s in skipped]
-        for item in found:
-            if report.kind == "eml":  # attachments pass the guard on their own
-                try:
-                    sub = inspect_file(Path(item.name), item.data, limits)
-                except RejectedFile as err:
-                    outcomes.append(FileOutcome(item.display, "rejected", reason=err.message, code=err.code))
-                    continue
-                context.warnings[item.display] = list(sub.warnings)
-                context.kinds[item.display] = sub.kind
-            else:
-                context.warnings[item.display] = list(report.warnings)
-                context.kinds[item.display] = report.kind
-            items.append(item)
-
-    qlist = [q for _, q in questionnaires]
-    jobs = [(item.data, context.kinds[item.display], item.name, qlist) for item in items]
-    item_of = {id(job): item for job, item in zip(jobs, items)}
-    read_outcomes: dict[int, FileOutcome] = {}
+    # The workers start first: they load their readers while this process reads the register.
     with IsolatedReader(workers=options.workers) as reader:
+        context = _Context.for_store(store, options)
+        order: list[FileOutcome | Item] = []  # outcomes in the order the files were found
+        read_outcomes: dict[int, FileOutcome] = {}
+        jobs = _jobs(files, paths, context, order)
         # Results come back as files finish; each is stored at once, in its own transaction.
         for job, result in reader.read_many(jobs):
-            item = item_of[id(job)]
+            item = job.tag
             read_outcomes[id(item)] = context.handle(item, result)
             if progress:
                 progress(item.display)
-    return outcomes + [read_outcomes[id(item)] for item in items]
+        context.finish()
+    return [read_outcomes[id(x)] if isinstance(x, Item) else x for x in order]
+
+
+def _jobs(files: list[Path], roots: list[Path], context: "_Context", order: list):
+    """A ReadItem tagged with its Item for each spreadsheet to read, found lazily so reading starts at once.
+    Files refused before reading (unreadable, too large, an e-mail without a form) go straight
+    into ``order`` as rejections. E-mails are opened here; their attachments, like every
+    spreadsheet, are guarded in the workers."""
+    from migq.forms.guard import RejectedFile, inspect_file, read_limited, sniff_kind
+    from migq.forms.isolate import ReadItem
+
+    for path in files:
+        display = _display(path, roots)
+        try:
+            data = read_limited(path, context.limits)
+            if sniff_kind(data, path.name) == "eml":
+                report = inspect_file(path, data, context.limits)
+                found, skipped = expand(path, data, report.kind, display)
+                order += [FileOutcome(s.display, "rejected", reason=s.reason, code=s.code) for s in skipped]
+            else:
+                found = [Item(display, path.name, data, path)]
+        except RejectedFile as err:
+            order.append(FileOutcome(display, "rejected", reason=err.message, code=err.code))
+            continue
+        for item in found:
+            order.append(item)
+            yield ReadItem(item.data, "", item.name, context.questionnaire_list, context.limits, tag=item)
 
 
 def _display(path: Path, roots: list[Path]) -> str:
@@ -144,23 +129,45 @@ class _Context:
     """Identifies a read form (signature, dispatch, printed country) and stores it."""
 
     def __init__(self, store, roster, questionnaires, all_keys, options: IngestOptions):
-        self.store, self.roster, self.keys, self.options = store, roster, all_keys, options
-        self.by_key = {(q.form_id, q.version): (qid, q) for qid, q in questionnaires}
-        self.warnings: dict[str, list[Problem]] = {}
-        self.kinds: dict[str, str] = {}
-        # The register, read once: looking it up per file cost a transaction each.
+        from migq.forms.guard import GuardLimits
         from migq.store.register import all_dispatches
 
+        self.store, self.roster, self.keys, self.options = store, roster, all_keys, options
+        self.by_key = {(q.form_id, q.version): (qid, q) for qid, q in questionnaires}
+        self.questionnaire_list = [q for _, q in questionnaires]
+        max_rows, max_cols = _sheet_bounds(questionnaires)
+        self.limits = GuardLimits(max_sheet_rows=max_rows, max_sheet_cols=max_cols)
+        # The register, read once: looking it up per file cost a transaction each.
         self.dispatches = {d.issue_id: d for d in all_dispatches(store)}
+        self.counts: dict[str, int] = {}
+
+    @classmethod
+    def for_store(cls, store, options: IngestOptions) -> "_Context":
+        from migq.registry import load_roster
+        from migq.store import keys, register
+
+        roster = load_roster()
+        if options.assume:
+            roster.get(options.assume)
+        questionnaires = register.registered_questionnaires(store)
+        if not questionnaires:
+            raise MigqError("no forms have been sent from this workspace yet, so no reply can be matched.",
+                            hint="Run 'migq send' first, or point --db at the workspace that sent the forms.")
+        return cls(store, roster, questionnaires, keys.all_keys(store), options)
 
     def handle(self, item: Item, result) -> FileOutcome:
+        outcome = self._handle(item, result)
+        self.counts[outcome.outcome] = self.counts.get(outcome.outcome, 0) + 1
+        return outcome
+
+    def _handle(self, item: Item, result) -> FileOutcome:
         from migq.store.replies import NewReply, held_submission, store_reply
 
         sha = hashlib.sha256(item.data).hexdigest()
         received = self.options.received_on or item.message_day or date.today()
         if isinstance(result, MigqError):
             return FileOutcome(item.display, "rejected", reason=result.message, code=getattr(result, "code", "unreadable"), sha256=sha)
-        problems = [_located(p, item.display) for p in self.warnings.get(item.display, []) + list(result.problems)]
+        problems = [_located(p, item.display) for p in result.problems]
         verdict = self._identify(item, result, problems)
         if isinstance(verdict, FileOutcome):
             verdict.sha256 = sha
@@ -176,18 +183,28 @@ class _Context:
             if held:
                 return self._attach(outcome, held, qid, late)
         reply = NewReply(
-            sha256=sha, content=item.data, file_name=item.display, source_kind=self.kinds[item.display],
+            sha256=sha, content=item.data, file_name=item.display, source_kind=result.kind,
             received_on=received, channel=self.options.channel, iso3=iso3, questionnaire_id=qid,
             issue_id=issue_id, late=late, held=held_reason is not None, sender=item.sender,
             message_date=item.message_date, answers=list(result.answers.values()), problems=problems,
             note=f"attached to {iso3} by {self.store.actor} (--assume)" if self.options.assume else (held_reason or ""),
         )
-        stored = store_reply(self.store, reply, accept_revisions=self.options.accept_revisions)
+        # Not flushed file by file: finish() flushes the lot once (see migq.store.db).
+        stored = store_reply(self.store, reply, accept_revisions=self.options.accept_revisions, durable=False)
         outcome.outcome, outcome.version_no = stored.outcome, stored.version_no
         if stored.outcome == "duplicate":
             outcome.reason = f"already stored (version {stored.version_no} of {stored.iso3 or 'a held reply'}); nothing changed"
             outcome.problems = []
         return outcome
+
+    def finish(self) -> None:
+        """Record the run in the audit log. Its write is flushed to disk, and with it every
+        reply stored before it in this run."""
+        if self.options.dry_run or not self.counts:
+            return
+        with self.store.write() as conn:
+            self.store.audit(conn, "ingest_run", files=sum(self.counts.values()), channel=self.options.channel,
+                             **{f"outcome_{k}": v for k, v in sorted(self.counts.items())})
 
     def _attach(self, outcome, held, qid, late) -> FileOutcome:
         from migq.store.replies import attach_held
