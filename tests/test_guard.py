@@ -223,6 +223,15 @@ def test_password_protected_xlsx_by_stream_names_in_a_crude_ole(tmp_path):
     assert str(err) == "X.xlsx is protected with a password: ask the sender to remove the password and send it again."
 
 
+def test_an_ole_header_listing_one_fat_sector_many_times_builds_a_bounded_table():
+    from migq.forms.guard_ole import _Ole
+
+    ole = bytearray(make_ole({"Workbook": b"abc"}))
+    struct.pack_into("<109I", ole, 0x4C, *([0] * 109))  # the same FAT sector, 109 times
+    table = _Ole(bytes(ole))
+    assert len(table.fat) <= table.max_sectors + 128  # one FAT sector covers 128 sectors here
+
+
 def test_password_protected_xlsx_in_a_well_formed_ole(tmp_path):
     ole = make_ole({"EncryptionInfo": b"\x04\x00\x04\x00", "EncryptedPackage": b"\x00" * 100})
     rejected(put(tmp_path, "X.xlsx", ole), "encrypted")

@@ -48,9 +48,13 @@ class _Ole:
             entries = struct.unpack_from(f"<{per_sector + 1}I", self.sector(difat))
             fat_sectors += [s for s in entries[:per_sector] if s < _END]
             difat = entries[per_sector]
+        # A FAT that maps every sector of the file needs no more sectors than this; a crafted
+        # header listing the same sector thousands of times would otherwise build a huge table.
+        per_fat_sector = self.sector_size // 4
+        needed = -(-self.max_sectors // per_fat_sector)
         fat: list[int] = []
-        for s in fat_sectors[: self.max_sectors]:
-            fat += struct.unpack(f"<{self.sector_size // 4}I", self.sector(s))
+        for s in fat_sectors[:needed]:
+            fat += struct.unpack(f"<{per_fat_sector}I", self.sector(s))
         return fat
 
     def chain(self, start: int):
