@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 
 from migq.errors import MigqError, UsageError
-from migq.render.map import MapStyle, coverage, draw_response_map, format_date
+from migq.dates import long_date
+from migq.render.map import MapStyle, coverage, draw_response_map
 from migq.render.world import load_world, spread_dots
 
 # Fallback when the registry is not importable: the 195 recipients as ISO3:M49.
@@ -148,9 +149,9 @@ def test_french_svg_title_and_custom_title(states):
 
 
 def test_dates_read_as_in_the_report():
-    assert format_date(AS_OF, "en") == "30 June 2008"
-    assert format_date(AS_OF, "fr") == "30 juin 2008"
-    assert format_date(AS_OF, "es") == "30 de junio de 2008"
+    assert long_date(AS_OF, "en") == "30 June 2008"
+    assert long_date(AS_OF, "fr") == "30 juin 2008"
+    assert long_date(AS_OF, "es") == "30 de junio de 2008"
 
 
 def test_bad_requests_say_what_to_do(states, tmp_path):

@@ -5,7 +5,7 @@ Quantifiers and position sentences come from ``migq.phrasing``; this is only the
 
 from __future__ import annotations
 
-from datetime import date
+from migq.dates import long_date as format_date  # noqa: F401  (re-exported for the report)
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
@@ -136,23 +136,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
-_MONTHS = {
-    "en": "January February March April May June July August September October November December",
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
-    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
-}
-
 
 def text(lang: str, key: str, **values) -> str:
     template = TEXTS[lang].get(key, TEXTS["en"].get(key, key))
     return template.format(**values) if values else template
 
-
-def format_date(day: date, lang: str) -> str:
-    """30 June 2008 / 1er juillet 2008 / 30 de junio de 2008 (as the map writes dates)."""
-    month = _MONTHS[lang].split()[day.month - 1]
-    if lang == "fr":
-        return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
-    if lang == "es":
-        return f"{day.day} de {month} de {day.year}"
-    return f"{day.day} {month} {day.year}"

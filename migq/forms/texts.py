@@ -2,28 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"],
-    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"],
-    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-           "septiembre", "octubre", "noviembre", "diciembre"],
-}
-
-
-def long_date(d: date | None, lang: str) -> str:
-    """'30 April 2008' / '30 avril 2008' / '30 de abril de 2008' (UN style, day first)."""
-    if d is None:
-        return ""
-    month = MONTHS.get(lang, MONTHS["en"])[d.month - 1]
-    if lang == "es":
-        return f"{d.day} de {month} de {d.year}"
-    day = "1er" if (lang == "fr" and d.day == 1) else str(d.day)
-    return f"{day} {month} {d.year}"
-
+from migq.dates import long_date  # noqa: F401  (re-exported: writer, send, reminders use it)
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from migq.dates import long_date
 from migq.errors import MigqError, UsageError
 from migq.render.world import (
     SMALL_STATE_KM2,
@@ -23,16 +24,9 @@ from migq.render.world import (
     spread_dots,
 )
 
-__all__ = ["MapStyle", "draw_response_map", "coverage", "format_date", "FORMATS"]
+__all__ = ["MapStyle", "draw_response_map", "coverage", "FORMATS"]
 
 FORMATS = ("png", "svg", "pdf")
-
-_MONTHS = {
-    "en": "January February March April May June July August September October November December",
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
-    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
-    "diciembre",
-}
 
 _TEXT = {
     "en": {
@@ -81,17 +75,6 @@ class MapStyle:
     small_state_km2: float = SMALL_STATE_KM2  # below this land area a State also gets a dot
 
 
-def format_date(day: date, lang: str = "en") -> str:
-    """A date as the report writes it: 30 June 2008, 30 juin 2008 (1er juillet 2008),
-    30 de junio de 2008."""
-    month = _MONTHS[lang].split()[day.month - 1]
-    if lang == "fr":
-        return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
-    if lang == "es":
-        return f"{day.day} de {month} de {day.year}"
-    return f"{day.day} {month} {day.year}"
-
-
 def _output_format(out: Path | None, fmt: str | None) -> str:
     chosen = (fmt or (out.suffix.lstrip(".") if out is not None and out.suffix else "png")).lower()
     if chosen not in FORMATS:
@@ -138,7 +121,7 @@ def draw_response_map(
     from matplotlib.figure import Figure
 
     text = _TEXT[style.lang]
-    when = format_date(as_of, style.lang)
+    when = long_date(as_of, style.lang)
     settings = {"svg.hashsalt": "migq-map", "svg.fonttype": "none"}
     with rc_context(settings):
         fig = Figure(figsize=(style.width_in, style.height_in), dpi=style.dpi)
