@@ -133,10 +133,7 @@ def _parse(table: list[list[str]], file: str, full_path: str):
         row_problems: list[Problem] = []
         code = cell("iso3").upper()
         if not code:
-            row_problems.append(Problem(
-                code="missing_iso3", message="this row has no ISO3 code.",
-                hint="Fill the iso3 column with the three-letter code from 'migq recipients list'.",
-                column=headers["iso3"], **where))
+            row_problems.append(problem("missing_iso3", column=headers["iso3"], **where))
         elif code not in roster:
             p = problem("unknown_iso3", column=headers["iso3"], value=cell("iso3"), **where)
             suggestion = roster.suggest(cell("iso3"))

@@ -86,8 +86,7 @@ def build_questionnaire(sheets: dict[str, Sheet], source: Path | None = None) ->
         if sheet in sheets and sheets[sheet].rows and not sheets[sheet].has(column):
             problems.append(problem("missing_column", sheet=sheet, row=1, column=column))
     if not sheets["survey"].rows:
-        problems.append(Problem(code="missing_sheet", sheet="survey", message="the survey sheet has no questions.",
-                                hint="Add one row per question under the headers type, name and label."))
+        problems.append(problem("empty_survey", sheet="survey"))
     settings = _settings(sheets.get("settings"), problems)
     default = settings["default_language"] or _implied_default(sheets)
     languages = _languages(sheets, default)
@@ -160,13 +159,11 @@ def _choice_lists(sheet: Sheet | None, default: str, languages, problems) -> dic
         list_name, name = row.get("list_name", ""), row.get("name", "")
         where = dict(sheet="choices", row=number)
         if not list_name:
-            problems.append(Problem(code="missing_name", message="this choice has no list_name.",
-                                    hint="Write the name of its list, as used in 'select_one LIST'.", column="list_name", **where))
+            problems.append(problem("missing_list_name", column="list_name", **where))
             continue
         if not name or any(ch.isspace() for ch in name):
-            problems.append(Problem(code="bad_name", column="name", **where,
-                                    message=f"the choice name '{name}' is empty or contains a space." if name else "this choice has no name.",
-                                    hint="Give each choice a name without spaces (answers to select_multiple are names separated by spaces)."))
+            problems.append(problem("bad_choice_name", column="name", value=name, **where) if name
+                            else problem("missing_choice_name", column="name", **where))
             continue
         if (list_name, name) in seen:
             problems.append(problem("duplicate_choice", column="name", value=name, list_name=list_name, **where))
@@ -202,8 +199,7 @@ def _survey(sheet: Sheet, lists, default: str, languages, problems: list[Problem
         raw_type, name = row.get("type", ""), row.get("name", "")
         qtype, list_name = _split_type(raw_type)
         if not qtype:
-            problems.append(Problem(code="unknown_type", column="type", message="this row has no type.",
-                                    hint=f"Use one of: {', '.join(QUESTION_TYPES)}.", **where))
+            problems.append(problem("missing_type", column="type", allowed=", ".join(QUESTION_TYPES), **where))
             continue
         if qtype not in QUESTION_TYPES:
             problems.append(problem("unknown_type", column="type", value=raw_type, allowed=", ".join(QUESTION_TYPES), **where))
@@ -252,8 +248,7 @@ def _required(raw: str, where: dict, problems: list[Problem]) -> bool:
     if raw.lower() in TRUE_WORDS:
         return True
     if raw.lower() not in FALSE_WORDS:
-        problems.append(Problem(code="bad_setting", column="required", message=f"required is '{raw}', neither yes nor no.",
-                                hint="Write yes (or true, 1) for a required question; leave it empty otherwise.", **where))
+        problems.append(problem("bad_required", column="required", value=raw, **where))
     return False
 
 

@@ -29,17 +29,14 @@ def build_codes(sheet: Sheet | None, default: str, languages, items: list[Questi
             continue
         questions = tuple(row.get("questions", "").split())
         if not questions:
-            problems.append(Problem(code="unknown_code_question", column="questions", **where,
-                                    message=f"code '{name}' applies to no question.",
-                                    hint="Name the text questions it codes, separated by spaces."))
+            problems.append(problem("code_without_question", column="questions", value=name, **where))
         for ref in questions:
             target = answerable.get(ref)
             if target is None:
                 problems.append(problem("unknown_code_question", column="questions", value=name, ref=ref, **where))
             elif target.type != "text":
-                problems.append(Problem(code="unknown_code_question", column="questions", **where,
-                                        message=f"code '{name}' applies to '{ref}', a {target.type} question.",
-                                        hint="Codes classify free-text answers; name text questions only."))
+                problems.append(problem("code_not_text_question", column="questions", value=name, ref=ref,
+                                        qtype=target.type, **where))
         labels = translated(sheet, number, "label", default, row)
         require_translations(labels, "label", name, "codes", number, sheet, default, languages, problems)
         description = translated(sheet, number, "description", default, row)
@@ -95,18 +92,13 @@ def _check_closed(name, question, choices, answerable, where, problems) -> None:
 
 def _check_coded(name, question, choices, code_names, answerable, codebook, where, problems) -> None:
     if choices:
-        problems.append(Problem(code="position_no_choices", column="choices", **where,
-                                message=f"position '{name}' names both choices and codes.",
-                                hint="Count either choices of a closed question or codes of a text question, not both."))
+        problems.append(problem("position_choices_and_codes", column="choices", value=name, **where))
     if question not in answerable:
-        problems.append(Problem(code="position_unknown_question", column="question", **where,
-                                message=f"position '{name}' counts codes on '{question}', which is not a question of this form.",
-                                hint="Name the text question whose coded answers it counts."))
+        problems.append(problem("position_unknown_coded_question", column="question", value=name, ref=question, **where))
         return
     for code in code_names:
         entry = codebook.get(code)
         if entry is None or question not in entry.questions:
             allowed = ", ".join(c.code for c in codebook.values() if question in c.questions) or "(none)"
-            problems.append(Problem(code="position_unknown_choice", column="codes", **where,
-                                    message=f"position '{name}' counts code '{code}', which the codes sheet does not define for '{question}'.",
-                                    hint=f"Use one of: {allowed}."))
+            problems.append(problem("position_unknown_code", column="codes", value=name, ref=code,
+                                    question_name=question, allowed=allowed, **where))

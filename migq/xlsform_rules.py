@@ -33,9 +33,8 @@ def require_translations(texts: dict, base: str, what: str, sheet_name: str, row
         if base == "label":
             problems.append(problem("missing_label", sheet=sheet_name, row=row, column=column, value=what, language=name))
         else:
-            problems.append(Problem(code="missing_label", sheet=sheet_name, row=row, column=column,
-                                    message=f"'{what}' has a {base} in other languages but not in {name}.",
-                                    hint=f"Fill the column '{column}', or leave the {base} empty in every language."))
+            problems.append(problem("missing_translation", sheet=sheet_name, row=row, column=column, value=what,
+                                    base=base, language=name))
 
 
 def looks_like_cell(name: str) -> bool:
@@ -62,17 +61,13 @@ def check_name(name: str, where: dict, seen: dict[str, int], problems: list[Prob
                cell_like: bool = False) -> bool:
     """Missing, badly formed, cell-like or duplicate names; True when the name is usable."""
     if not name:
-        problems.append(problem("missing_name", column="name", **where) if what == "question" else Problem(
-            code="missing_name", message=f"this {what} has no name.", column="name",
-            hint="Give it a name: a letter, then letters, digits or underscores.", **where))
+        problems.append(problem("missing_name", column="name", what=what, **where))
         return False
     if not NAME.match(name):
         problems.append(problem("bad_name", column="name", value=name, **where))
         return False
     if cell_like and looks_like_cell(name):  # question names become Excel defined names
-        problems.append(Problem(code="bad_name", column="name", **where,
-                                message=f"'{name}' reads as a spreadsheet cell address.",
-                                hint=f"Excel cannot use it as a defined name; use a longer name such as '{name}_answer'."))
+        problems.append(problem("name_like_cell", column="name", value=name, **where))
         return False
     if name in seen:
         problems.append(problem("duplicate_name", column="name", value=name, first_row=seen[name], **where))

@@ -111,11 +111,7 @@ def _duplicate_headers(name: str, headers: list, file: str) -> list[Problem]:
     found = []
     for header in (_header(h) for h in headers):
         if header and header in seen:
-            found.append(Problem(
-                code="duplicate_column", file=file, sheet=name, row=1, column=header,
-                message=f"the column '{header}' appears twice; only the first is read.",
-                hint="Delete or rename the second column.",
-            ))
+            found.append(problem("duplicate_column", file=file, sheet=name, row=1, column=header))
         seen.add(header)
     return found
 

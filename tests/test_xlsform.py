@@ -183,13 +183,13 @@ choices:
 @pytest.mark.parametrize(
     "row, code, column, fragment",
     [
-        ({"type": "text", "name": "q1", EN: "x"}, "bad_name", "name", "cell address"),
-        ({"type": "text", "name": "ok", EN: "x", "required": "maybe"}, "bad_setting", "required", "neither yes nor no"),
+        ({"type": "text", "name": "q1", EN: "x"}, "name_like_cell", "name", "cell address"),
+        ({"type": "text", "name": "ok", EN: "x", "required": "maybe"}, "bad_required", "required", "neither yes nor no"),
         ({"type": "select_one", "name": "ok", EN: "x"}, "empty_choice_list", "type", "names no choice list"),
         ({"type": "end_group", "name": ""}, "unbalanced_group", "type", "closes no group"),
-        ({"type": "", "name": "ok", EN: "x"}, "unknown_type", "type", "no type"),
+        ({"type": "", "name": "ok", EN: "x"}, "missing_type", "type", "no type"),
         ({"type": "text", "name": "ok", EN: "x", "hint::English (en)": "h", "label::Français (fr)": "y"},
-         "missing_label", "hint::Français (fr)", "hint"),
+         "missing_translation", "hint::Français (fr)", "hint"),
     ],
 )
 def test_single_mistakes(tmp_path, row, code, column, fragment):
@@ -208,8 +208,8 @@ def test_code_positions_and_their_mistakes(tmp_path):
                       {"name": "bad", EN: "bad", "question": "why", "codes": "speed"}],
     }
     _, problems = check_questionnaire(_write_xlsx(tmp_path, sheets))
-    assert _located(problems) == {("unknown_code_question", "codes", 3, "questions"),
-                                  ("position_unknown_choice", "positions", 3, "codes")}
+    assert _located(problems) == {("code_not_text_question", "codes", 3, "questions"),
+                                  ("position_unknown_code", "positions", 3, "codes")}
     sheets["codes"].pop()
     sheets["positions"].pop()
     q = load_questionnaire(_write_xlsx(tmp_path, sheets, "ok.xlsx"))

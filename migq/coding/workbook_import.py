@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from migq.coding.store import Decision, RecordSummary, codes_for, record_decisions
 from migq.coding.workbook import APPLIES_VALUES, FIXED, KEY_TABLE_ROW, META, META_FIELDS, SAID, SHEET, TAIL
-from migq.errors import MigqError, Problem
+from migq.errors import MigqError, Problem, problem
 from migq.store import schema
 from migq.store.db import Store
 
@@ -60,20 +60,15 @@ def import_coding_sheet(store: Store, path: str | Path, coder: str | None = None
     where = dict(file=path.name, sheet=META)
     found = find_questionnaire(store, str(meta.get("form_id")), str(meta.get("version")))
     if found is None or not _was_exported(store, result.export_id):
-        result.problems.append(Problem(
-            "coding_unknown_export", f"this sheet (export {result.export_id or '?'}) was not exported from this "
-            "workspace.", "Import it into the workspace it came from (--db), or export a new sheet here.", **where, row=1))
+        result.problems.append(problem("coding_unknown_export", value=result.export_id or "?", **where, row=1))
         return result
     qid, q = found
     if coder and coder != result.coder:
-        result.problems.append(Problem("coding_coder_mismatch", f"this sheet was exported for coder "
-                                       f"'{result.coder}', not '{coder}'.", "Give the right --coder, or export "
-                                       "a sheet for this coder.", **where, row=2))
+        result.problems.append(problem("coding_coder_mismatch", value=result.coder, ref=coder, **where, row=2))
     if role and role != result.role:
         kind = {"final": "an adjudication sheet", "coder": "a coder's sheet"}
-        result.problems.append(Problem("coding_wrong_role", f"this is {kind.get(result.role, 'another sheet')}, "
-                                       f"not {kind[role]}.", "Use 'migq code import' for coders' sheets and "
-                                       "'migq code adjudicate --from' for adjudication sheets.", **where, row=3))
+        result.problems.append(problem("coding_wrong_role", value=kind.get(result.role, "another sheet"),
+                                       ref=kind[role], **where, row=3))
     keys = _key_table(wb[META])
     decisions, problems, rows = _read_rows(wb[SHEET], q, keys, path.name)
     result.problems += problems + _unknown_answers(store, qid, keys, path.name)
@@ -135,13 +130,10 @@ def _read_rows(ws, q, keys, file_name):
         elif h in known_codes:
             columns[h] = col
         else:
-            problems.append(Problem("coding_unknown_code", f"'{h}' is not a code of the codebook of "
-                                    f"{q.form_id}:{q.version}.", "Put back the column header as exported "
-                                    "(see the Codebook sheet).", file=file_name, sheet=SHEET, row=1,
-                                    column=get_column_letter(col)))
+            problems.append(problem("coding_unknown_code", value=h, ref=f"{q.form_id}:{q.version}",
+                                    file=file_name, sheet=SHEET, row=1, column=get_column_letter(col)))
     if "key" not in columns:
-        problems.append(Problem("coding_no_key", "the 'key' column is missing.",
-                                "Keep the key column of the exported sheet.", file=file_name, sheet=SHEET, row=1))
+        problems.append(problem("coding_no_key", file=file_name, sheet=SHEET, row=1))
         return decisions, problems, 0
     code_cols = {h: c for h, c in columns.items() if h in known_codes}
     for r, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
@@ -152,13 +144,10 @@ def _read_rows(ws, q, keys, file_name):
             continue
         loc = dict(file=file_name, sheet=SHEET, row=r)
         if key not in keys:
-            problems.append(Problem("coding_unknown_row", f"the row key '{key}' matches no answer of this export.",
-                                    "Do not edit the key column; copy rows only from this export.", **loc,
-                                    column=get_column_letter(columns["key"])))
+            problems.append(problem("coding_unknown_row", value=key, **loc, column=get_column_letter(columns["key"])))
             continue
         if key in seen:
-            problems.append(Problem("coding_duplicate_row", f"the row key '{key}' appears again (first on row "
-                                    f"{seen[key]}).", "Keep one row per key.", **loc))
+            problems.append(problem("coding_duplicate_row", value=key, first_row=seen[key], **loc))
             continue
         seen[key] = r
         submission_id, question = keys[key]
@@ -173,12 +162,10 @@ def _read_rows(ws, q, keys, file_name):
             where = dict(loc, column=get_column_letter(col))
             if code not in applicable:
                 if v:
-                    problems.append(Problem("coding_code_not_applicable", f"the code '{code}' does not apply to "
-                                            f"question {question}.", "Leave the grey cells blank.", **where))
+                    problems.append(problem("coding_code_not_applicable", value=code, ref=question, **where))
                 continue
             if v and v.lower() not in APPLIES_VALUES + NOT_APPLIES:
-                problems.append(Problem("coding_bad_value", f"'{v}' is not a coding value.",
-                                        "Enter 1 (applies), 0 (does not apply) or leave blank.", **where))
+                problems.append(problem("coding_bad_value", value=v, **where))
                 continue
             decisions.append(Decision(submission_id, question, code, v.lower() in APPLIES_VALUES, note))
     return decisions, problems, coded_rows
@@ -194,7 +181,6 @@ def _unknown_answers(store: Store, questionnaire_id: int, keys, file_name) -> li
         present = {(r.submission_id, r.question) for r in conn.execute(
             select(a.c.submission_id, a.c.question).join(s, s.c.id == a.c.submission_id)
             .where(s.c.questionnaire_id == questionnaire_id, a.c.submission_id.in_(ids)))}
-    return [Problem("coding_answer_missing", f"row key {key} points to answer {sid}/{question}, which this "
-                    "workspace does not hold.", "Export a new sheet from this workspace.", file=file_name,
+    return [problem("coding_answer_missing", value=key, ref=f"{sid}/{question}", file=file_name,
                     sheet=META, row=KEY_TABLE_ROW + 1 + n)
             for n, (key, (sid, question)) in enumerate(keys.items()) if (sid, question) not in present]
