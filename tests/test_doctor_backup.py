@@ -3,6 +3,7 @@ while others write, on both backends."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import subprocess
@@ -10,6 +11,7 @@ import sys
 
 import pytest
 from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy.exc import OperationalError
 
 import migq.cli.ops_cmd  # noqa: F401  (registers doctor and backup on the app)
 from migq.cli import app
@@ -98,24 +100,81 @@ def _rows(url_or_path) -> dict[str, int]:
 
 def test_backup_is_a_verified_copy(filled, tmp_path, runner):
     out = tmp_path / ("copy.db" if filled.is_sqlite else "copy.dump")
+    before = _rows(filled.url)
     result = runner.invoke(app, ["backup", "-o", str(out), "--db", filled.url])
     assert result.exit_code == 0, result.output
     assert "verified" in result.output
-    before = _rows(filled.url)
+    assert f"backup_written, SHA-256 {hashlib.sha256(out.read_bytes()).hexdigest()}" in result.output
     assert before["submissions"] == 2 and before["answers"] == 24
     if filled.is_sqlite:
         assert _rows(out) == before
         assert not (tmp_path / "copy.db-wal").exists()  # one self-contained file
     else:
         assert out.read_bytes()[:5] == b"PGDMP"
-        assert _restored_rows(filled.url, out) == before
+        assert _restored(filled, out)[0] == before
     again = runner.invoke(app, ["backup", "-o", str(out), "--db", filled.url])
     assert again.exit_code == 1 and "already exists" in again.output and "--overwrite" in again.output
     assert runner.invoke(app, ["backup", "-o", str(out), "--overwrite", "--db", filled.url]).exit_code == 0
 
 
-def _restored_rows(url: str, archive) -> dict[str, int]:
-    """Restore the archive into a new database and count its rows."""
+def _backups_recorded(url_or_path) -> list[dict]:
+    a = schema.audit_log
+    with open_store(url_or_path, upgrade=False) as store, store.read() as conn:
+        rows = conn.execute(select(a.c.actor, a.c.file_name, a.c.sha256, a.c.detail)
+                            .where(a.c.action == "backup_written").order_by(a.c.id)).all()
+    return [dict(actor=r.actor, file_name=r.file_name, sha256=r.sha256, **json.loads(r.detail)) for r in rows]
+
+
+def _restored(store, backup_file) -> tuple[dict[str, int], list[dict]]:
+    """Rows per table and backup entries of the database a backup file of ``store`` restores."""
+    if store.is_sqlite:
+        return _rows(backup_file), _backups_recorded(backup_file)
+    return _restored_rows(store.url, backup_file)
+
+
+def test_backup_is_recorded_in_the_audit_log_after_its_snapshot(filled, tmp_path):
+    suffix = "db" if filled.is_sqlite else "dump"
+    before = _rows(filled.url)
+    first = backup(filled, tmp_path / f"first.{suffix}")
+    data = first.path.read_bytes()
+    assert first.sha256 == hashlib.sha256(data).hexdigest() and first.size == len(data)
+    [entry] = _backups_recorded(filled.url)
+    assert entry == dict(actor="tester", file_name=f"first.{suffix}", sha256=first.sha256, size=len(data),
+                         backend=first.backend, rows=before)
+    assert first.row_counts == before
+    # The entry came after the snapshot: the live log has one more row than the backup holds.
+    assert _rows(filled.url) == dict(before, audit_log=before["audit_log"] + 1)
+    assert [c.name for c in run_checks(filled) if not c.ok] == []
+    # A restore shows the state the entry counted, without the entry itself ...
+    rows, entries = _restored(filled, first.path)
+    assert rows == entry["rows"] and entries == []
+    # ... and a later backup holds the earlier backup's entry but not its own.
+    second = backup(filled, tmp_path / f"second.{suffix}")
+    assert [e["sha256"] for e in _backups_recorded(filled.url)] == [first.sha256, second.sha256]
+    rows, entries = _restored(filled, second.path)
+    assert [e["sha256"] for e in entries] == [first.sha256]
+    assert rows == second.row_counts and rows["audit_log"] == before["audit_log"] + 1
+
+
+def test_a_backup_that_cannot_be_recorded_is_kept_and_reported(filled, tmp_path, monkeypatch, runner):
+    def refuse(conn, action, **kwargs):
+        raise OperationalError("INSERT INTO audit_log", {}, Exception("database is locked"))
+
+    out = tmp_path / ("copy.db" if filled.is_sqlite else "copy.dump")
+    monkeypatch.setattr(filled, "audit", refuse)
+    with pytest.raises(MigqError, match="written and verified, but could not be recorded") as err:
+        backup(filled, out)
+    assert "locked" in str(err.value) and "--overwrite" in str(err.value)
+    assert out.exists() and _backups_recorded(filled.url) == []
+    assert _restored(filled, out)[0] == _rows(filled.url)  # the file is a good backup all the same
+    monkeypatch.undo()
+    result = runner.invoke(app, ["backup", "-o", str(out), "--overwrite", "--db", filled.url])
+    assert result.exit_code == 0, result.output
+    assert [e["sha256"] for e in _backups_recorded(filled.url)] == [hashlib.sha256(out.read_bytes()).hexdigest()]
+
+
+def _restored_rows(url: str, archive) -> tuple[dict[str, int], list[dict]]:
+    """Restore the archive into a new database: its rows per table and its backup entries."""
     import uuid
 
     base = url.rsplit("/", 1)[0]
@@ -130,7 +189,7 @@ def _restored_rows(url: str, archive) -> dict[str, int]:
                        check=True, capture_output=True)
         with open_store(f"{base}/{name}") as restored:
             assert [c.name for c in run_checks(restored) if not c.ok] == []
-        return _rows(f"{base}/{name}")
+        return _rows(f"{base}/{name}"), _backups_recorded(f"{base}/{name}")
     finally:
         with admin.connect() as c:
             c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -174,8 +233,11 @@ def test_password_goes_by_environment_and_never_into_messages():
     assert "s3cret-Pa55" not in str(err.value) and "authentication failed" in str(err.value)
 
 
-def test_sqlite_backup_of_a_busy_database_is_consistent(tmp_path):
-    """A write transaction open elsewhere does not stop the backup (WAL), nor leak into it."""
+def test_sqlite_backup_of_a_busy_database_is_consistent(tmp_path, monkeypatch):
+    """A write transaction open elsewhere does not stop the copy (WAL), nor leak into it; the
+    audit entry, a write, comes after that transaction like any other write."""
+    backup_module = sys.modules["migq.ops.backup"]  # the module: migq.ops.backup is the function
+
     path = tmp_path / "w.db"
     with open_store(path) as store:
         qid = bundled_questionnaire_id(store)
@@ -184,9 +246,19 @@ def test_sqlite_backup_of_a_busy_database_is_consistent(tmp_path):
         other.execute("BEGIN IMMEDIATE")
         other.execute("INSERT INTO contact_log (iso3, channel, note, on_date, at, actor) "
                       "VALUES ('FRA', 'phone', '', '2008-05-01', '2008-05-01', 'x')")
+        record = backup_module._record
+
+        def other_commits_first(store, result):  # the copy is made and verified: now the writer ends
+            assert other.in_transaction
+            other.execute("COMMIT")
+            record(store, result)
+
+        monkeypatch.setattr(backup_module, "_record", other_commits_first)
         try:
             result = backup(store, tmp_path / "copy.db")
         finally:
-            other.execute("ROLLBACK")
+            if other.in_transaction:
+                other.execute("ROLLBACK")
             other.close()
     assert result.row_counts["contact_log"] == 0 and result.row_counts["answers"] == 12
+    assert _rows(path)["contact_log"] == 1 and [e["sha256"] for e in _backups_recorded(path)] == [result.sha256]

@@ -57,7 +57,10 @@ def backup(
     """Make a consistent copy of the workspace database while others keep working, and verify it.
 
     SQLite: an online copy, checked for integrity. PostgreSQL: pg_dump --format=custom (restore
-    with pg_restore). Either way the copy must hold the same rows per table as the snapshot."""
+    with pg_restore). Either way the copy must hold the same rows per table as the snapshot.
+
+    The verified backup is then recorded in the audit log (backup_written, with its SHA-256); that
+    entry is written after the snapshot, so a database restored from the file does not show it."""
     from migq.ops import backup as make_backup, open_existing
 
     with open_existing(db) as store:
@@ -66,5 +69,6 @@ def backup(
     rows = sum(result.row_counts.values())
     console.print(f"Backed up {where} to {result.path} ({result.size:,} bytes, {rows:,} rows in "
                   f"{len(result.row_counts)} tables); the copy was read back and verified.", highlight=False)
+    console.print(f"Recorded in the audit log as backup_written, SHA-256 {result.sha256}.", highlight=False)
     if result.backend == "postgresql":
         console.print(f"Restore with: pg_restore --dbname=NEW_DATABASE {result.path}", highlight=False)

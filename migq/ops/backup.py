@@ -7,11 +7,18 @@ transaction, whose row counts the archive must then hold, table by table.
 
 The copy is written beside the target under a temporary name and renamed only once verified:
 a failed backup never leaves a file that looks like a good one.
+
+A verified backup is then recorded in the audit log (``backup_written``: file name, size,
+SHA-256, rows per table), in a transaction of its own after the snapshot. So the entry is never
+inside the backup it describes: it names the file's SHA-256, which exists only once the copy is
+made, and a backup must hold exactly the state it counted. A database restored from the file
+shows the audit log as it stood at the snapshot, with its row counts equal to the entry's.
 """
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -21,6 +28,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from migq.errors import MigqError
 from migq.store import schema
@@ -33,10 +41,16 @@ class BackupResult:
     backend: str  # sqlite | postgresql
     size: int
     row_counts: dict[str, int]  # as seen in the snapshot, and found again in the copy
+    sha256: str = ""  # of the backup file, as recorded in the audit log
+
+
+AUDIT_ACTION = "backup_written"
 
 
 def backup(store: Store, out: Path, *, overwrite: bool = False) -> BackupResult:
-    """Copy the workspace database to ``out`` and verify the copy; raises MigqError on failure."""
+    """Copy the workspace database to ``out``, verify the copy, and record it in the audit log.
+
+    Raises MigqError on failure; a failure to record leaves the verified file in place and says so."""
     out = Path(out)
     if out.exists() and not overwrite:
         raise MigqError("the backup file already exists.", path=str(out),
@@ -53,7 +67,33 @@ def backup(store: Store, out: Path, *, overwrite: bool = False) -> BackupResult:
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
-    return BackupResult(out, "sqlite" if store.is_sqlite else "postgresql", out.stat().st_size, counts)
+    result = BackupResult(out, "sqlite" if store.is_sqlite else "postgresql", out.stat().st_size, counts,
+                          _file_sha256(out))
+    _record(store, result)
+    return result
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _record(store: Store, result: BackupResult) -> None:
+    """The audit entry of a verified backup, written after its snapshot (so not inside it)."""
+    try:
+        with store.write() as conn:
+            store.audit(conn, AUDIT_ACTION, file_name=result.path.name, sha256=result.sha256,
+                        backend=result.backend, size=result.size, rows=result.row_counts)
+    except (MigqError, SQLAlchemyError) as err:
+        reason = err.message if isinstance(err, MigqError) else \
+            (str(getattr(err, "orig", None) or err).strip().splitlines() or [type(err).__name__])[0]
+        raise MigqError(f"the backup was written and verified, but could not be recorded in the audit log "
+                        f"({reason.rstrip('.')}).", path=str(result.path),
+                        hint="The file is a good backup; once the database accepts writes, run the backup "
+                             "again with --overwrite so that it is recorded.") from err
 
 
 def _count_sql(table: str) -> str:
