@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from migq.errors import Problem, Severity
+from migq.errors import Problem, problem
 from migq.forms.guard_messages import RejectedFile
 from migq.forms.guard_scan import PartScanner
 
@@ -268,15 +268,9 @@ def _warnings(data: bytes, infos, path, kind: str) -> tuple[str, list[Problem]]:
             kind = "xlsm"
             macros = True
     if macros:
-        found.append(Problem(code="macros", severity=Severity.WARNING, file=name,
-                             message="the file contains macros or active content.",
-                             hint="Macros never run: migq reads only cell values. "
-                             "Ask the sender to save as .xlsx next time."))
+        found.append(problem("macros", file=name))
     if any(n.startswith("xl/externallinks/") for n in names):
-        found.append(Problem(code="external_links", severity=Severity.WARNING, file=name,
-                             message="the file links to other workbooks.",
-                             hint="Links are never followed: migq reads only the values typed into this file. "
-                             "Check answers that may have been formulas."))
+        found.append(problem("external_links", file=name))
     return kind, found
 
 

@@ -156,13 +156,8 @@ class _FormReading:
 
     def _missing_cells(self, question: Question, names: list[str]) -> None:
         self.flagged.add(question.name)
-        self.problems.append(Problem(
-            code="answer_cell_missing",
-            message=f"the form has no answer cell for '{question.name}' (defined name "
-                    + ", ".join(f"'{n}'" for n in names) + " not found).",
-            hint="That answer cannot be read and counts as unanswered; ask the sender to answer on the form that was sent.",
-            severity=Severity.WARNING, file=self.file_name, question=question.name,
-        ))
+        self.problems.append(problem("answer_cell_missing", file=self.file_name, question=question.name,
+                                     names=", ".join(f"'{n}'" for n in names)))
 
     def _formula(self, question: Question, ref: CellRef) -> bool:
         formula = self.formulas.get(ref)

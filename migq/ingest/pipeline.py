@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from migq.errors import MigqError, Problem, Severity
+from migq.errors import MigqError, Problem, problem
 from migq.ingest.sources import Item, expand, find_files
 
 CHANNELS = ("email", "fax", "post", "hand")
@@ -253,14 +253,10 @@ class _Context:
         printed = result.printed_country
         recipient = self.roster.get(form.iso3)
         if printed is not None and _fold(printed) not in {_fold(n) for n in recipient.names.values()}:
-            problems.append(Problem(code="country_mismatch", severity=Severity.ERROR, file=item.display,
-                                    message=f"the printed country '{printed}' is not {recipient.name('en')}, whose form this is.",
-                                    hint="Check with the sender which Government's answers these are."))
+            problems.append(problem("country_mismatch", file=item.display, value=printed, ref=recipient.name("en")))
             return form.iso3, qid, q, form.issue_id, "the printed country does not match the form's recipient"
         if dispatch.replaced_by:
-            problems.append(Problem(code="replaced_form", severity=Severity.WARNING, file=item.display,
-                                    message=f"this is an earlier form ({form.issue_id}); a newer one was issued.",
-                                    hint="The answers are read all the same."))
+            problems.append(problem("replaced_form", file=item.display, value=form.issue_id))
         return form.iso3, qid, q, form.issue_id, None
 
     def _deadline(self, issue_id, q):
