@@ -96,3 +96,14 @@ def test_a_caller_that_stops_early_leaves_no_worker_behind(good):
         assert reader.read(good, "xlsx", "again.xlsx", [Q]).answers["sole"].value == "yes"
         processes = [w.process for w in reader._pool]
     assert all(p.poll() is not None for p in processes)
+
+
+def test_another_copy_of_migq_in_the_working_folder_is_not_what_the_workers_run(good, tmp_path, monkeypatch):
+    impostor = tmp_path / "migq" / "forms"
+    impostor.mkdir(parents=True)
+    (tmp_path / "migq" / "__init__.py").write_text("")
+    (impostor / "__init__.py").write_text("")
+    (impostor / "isolate_worker.py").write_text("raise SystemExit(3)\n")
+    monkeypatch.chdir(tmp_path)  # 'python -m' would look here first
+    with IsolatedReader(workers=1) as reader:
+        assert reader.read(good, "xlsx", "FRA.xlsx", [Q]).answers["sole"].value == "yes"

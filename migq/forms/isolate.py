@@ -112,10 +112,12 @@ class _Worker:
         self.pipe_bytes = _widen(to_child_w)
         package_root = str(Path(__file__).resolve().parents[2])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+        # Run from the package's own folder: 'python -m' puts the working folder first on the
+        # import path, and a user's folder may hold another copy of migq.
         self.process = subprocess.Popen(
             [sys.executable, "-m", "migq.forms.isolate_worker", str(to_child_r), str(from_child_w), str(memory_bytes or 0)],
             pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=env, close_fds=True,
+            stderr=subprocess.DEVNULL, env=env, close_fds=True, cwd=package_root,
         )
         os.close(to_child_r)
         os.close(from_child_w)  # so a dead child reads as end-of-file here
