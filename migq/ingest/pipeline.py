@@ -7,6 +7,7 @@ version, answers, problems, audit entry) in one transaction, or not at all.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class IngestOptions:
     workers: int | None = None
 
 
+@functools.lru_cache(maxsize=4096)  # the recipients' names are folded again for every file
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text or "")
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).casefold().split())
