@@ -31,11 +31,12 @@ from sqlalchemy.exc import OperationalError, DBAPIError
 
 from migq.errors import MigqError
 from migq.store import schema
+from migq.store.prepared import Prepared
 
 ENV_URL = "MIGQ_DATABASE_URL"
 DEFAULT_FILE = "migq.db"
 BUSY_TIMEOUT_S = 30
-_INSERT_AUDIT = insert(schema.audit_log)  # built once: it runs for every file stored
+_INSERT_AUDIT = Prepared(insert(schema.audit_log))  # run for every file stored: see migq.store.prepared
 
 
 def resolve_url(db: str | os.PathLike | None) -> str:
@@ -146,8 +147,8 @@ class Store:
 
     def audit(self, conn: Connection, action: str, *, iso3: str | None = None,
               file_name: str | None = None, sha256: str | None = None, **detail) -> None:
-        conn.execute(
-            _INSERT_AUDIT,
+        _INSERT_AUDIT.execute(
+            conn,
             dict(at=utcnow(), actor=self.actor, action=action, iso3=iso3, file_name=file_name, sha256=sha256,
                  detail=json.dumps(detail, default=str, ensure_ascii=False, sort_keys=True)),
         )

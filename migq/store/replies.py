@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,22 +19,27 @@ from sqlalchemy.exc import IntegrityError
 from migq.errors import MigqError, Problem
 from migq.store import schema
 from migq.store.db import Store, utcnow
+from migq.store.prepared import Prepared
 
 COUNTED = ("accepted", "superseded")  # versions that were accepted at some point
 
-# Built once: an ingest stores hundreds of files, and building a statement costs as much as
-# running it. Parameters are bound at execution, so each compiles once and is reused.
+
+
+
+
+# Storing a reply is the hot path of an ingest: its statements are built once and run straight
+# on the driver (see migq.store.prepared); the rows are the same as through SQLAlchemy's execute.
 _S = schema.submissions
-_PRIOR = (select(_S.c.id, _S.c.version_no, _S.c.iso3, _S.c.status, _S.c.evidence_sha256)
-          .where(or_(_S.c.evidence_sha256 == bindparam("sha"),
-                     and_(_S.c.iso3 == bindparam("iso3"), _S.c.questionnaire_id == bindparam("qid"),
-                          _S.c.status != "held")))
-          .order_by(_S.c.version_no.desc()))
-_INSERT_SUBMISSION = insert(_S)
-_INSERT_ANSWERS = insert(schema.answers)
-_INSERT_PROBLEMS = insert(schema.problems)
+_PRIOR = Prepared(select(_S.c.id, _S.c.version_no, _S.c.iso3, _S.c.status, _S.c.evidence_sha256)
+                  .where(or_(_S.c.evidence_sha256 == bindparam("sha"),
+                             and_(_S.c.iso3 == bindparam("iso3"), _S.c.questionnaire_id == bindparam("qid"),
+                                  _S.c.status != "held")))
+                  .order_by(_S.c.version_no.desc()))
+_INSERT_SUBMISSION = Prepared(insert(_S), returning_id=_S.c.id)
+_INSERT_ANSWERS = Prepared(insert(schema.answers))
+_INSERT_PROBLEMS = Prepared(insert(schema.problems))
 # The same bytes may already be kept (say, by a reply stored while this one was read).
-_KEEP_EVIDENCE = {name: dialect.insert(schema.evidence).on_conflict_do_nothing()
+_KEEP_EVIDENCE = {name: Prepared(dialect.insert(schema.evidence).on_conflict_do_nothing())
                   for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))}
 
 
@@ -65,6 +71,14 @@ class Stored:
     iso3: str | None
 
 
+class _Prior(NamedTuple):
+    id: int
+    version_no: int
+    iso3: str | None
+    status: str
+    evidence_sha256: str
+
+
 def store_reply(store: Store, reply: NewReply, *, accept_revisions: bool = False, durable: bool = True) -> Stored:
     """Store one reply atomically; a duplicate (same bytes) changes nothing. ``durable=False``
     leaves the flush to disk to a later durable write (see ``Store.write``)."""
@@ -73,7 +87,8 @@ def store_reply(store: Store, reply: NewReply, *, accept_revisions: bool = False
             with store.write(durable=durable) as conn:
                 store.lock_recipient(conn, reply.iso3 or f"sha:{reply.sha256}")
                 # One query finds both a duplicate (same bytes) and the version this one follows.
-                prior = conn.execute(_PRIOR, dict(sha=reply.sha256, iso3=reply.iso3, qid=reply.questionnaire_id)).all()
+                prior = [_Prior(*row) for row in _PRIOR.all(conn, dict(sha=reply.sha256, iso3=reply.iso3,
+                                                                        qid=reply.questionnaire_id))]
                 dup = next((r for r in prior if r.evidence_sha256 == reply.sha256), None)
                 if dup:
                     return Stored("duplicate", dup.id, dup.version_no, dup.iso3)
@@ -98,21 +113,21 @@ def _insert(store: Store, conn, reply: NewReply, accept_revisions: bool, prev) -
             outcome = "revision_accepted"
         else:
             status, outcome = "revision_pending", "revision_pending"
-    sub_id = conn.execute(_INSERT_SUBMISSION, dict(
+    sub_id = _INSERT_SUBMISSION.insert_id(conn, dict(
         evidence_sha256=reply.sha256, questionnaire_id=reply.questionnaire_id, iso3=reply.iso3,
         issue_id=reply.issue_id, version_no=version_no, replaces_id=replaces, status=status,
         file_name=reply.file_name, source_kind=reply.source_kind, received_on=reply.received_on,
         channel=reply.channel, sender=reply.sender, message_date=reply.message_date, late=reply.late,
         accepted_on=reply.received_on if status == "accepted" else None,
         created_at=utcnow(), created_by=store.actor,
-    )).inserted_primary_key[0]
+    ))
     if reply.answers:
-        conn.execute(_INSERT_ANSWERS, [
+        _INSERT_ANSWERS.executemany(conn, [
             dict(submission_id=sub_id, question=a.question, value=a.value, raw=a.raw, cell=a.cell, valid=a.valid)
             for a in reply.answers
         ])
     if reply.problems:
-        conn.execute(_INSERT_PROBLEMS, [
+        _INSERT_PROBLEMS.executemany(conn, [
             dict(submission_id=sub_id, code=p.code, severity=p.severity.value, message=p.message,
                  hint=p.hint or "", sheet=p.sheet, cell=p.cell, question=p.question)
             for p in reply.problems
@@ -124,7 +139,7 @@ def _insert(store: Store, conn, reply: NewReply, accept_revisions: bool, prev) -
 
 
 def _keep_evidence(conn, reply: NewReply) -> None:
-    conn.execute(_KEEP_EVIDENCE[conn.dialect.name], dict(
+    _KEEP_EVIDENCE[conn.dialect.name].execute(conn, dict(
         sha256=reply.sha256, size=len(reply.content), content=reply.content, original_name=reply.file_name,
         stored_at=utcnow()))
 
