@@ -1,8 +1,10 @@
-"""``migq ingest``: guard -> keep bytes -> isolated read -> identify -> store, file by file.
+"""``migq ingest``: find files -> guard and read in isolated workers -> identify -> store.
 
 Every file ends in exactly one outcome; none stops the batch. A file that is not a usable form
 of ours is rejected and nothing of it is stored; a usable one is stored whole (evidence,
-version, answers, problems, audit entry) in one transaction, or not at all.
+version, answers, problems, audit entry) in one transaction, or not at all. Results are stored
+as the workers hand them back, while the workers go on with the next files; the run's closing
+audit entry flushes the run to disk (see migq.store.db).
 """
 
 from __future__ import annotations
@@ -92,8 +94,8 @@ def ingest(store, paths: list[Path], options: IngestOptions = IngestOptions(),
 
 
 def _jobs(files: list[Path], roots: list[Path], context: "_Context", order: list):
-    """A ReadItem tagged with its Item for each spreadsheet to read, found lazily so reading starts at once.
-    Files refused before reading (unreadable, too large, an e-mail without a form) go straight
+    """A ReadItem, tagged with its Item, for each spreadsheet to read; found lazily, so reading
+    starts at once. Files refused before reading (unreadable, too large, an e-mail without a form) go straight
     into ``order`` as rejections. E-mails are opened here; their attachments, like every
     spreadsheet, are guarded in the workers."""
     from migq.forms.guard import RejectedFile, inspect_file, read_limited, sniff_kind
