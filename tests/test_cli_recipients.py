@@ -3,45 +3,15 @@
 from __future__ import annotations
 
 import csv
-import importlib
 import json
-import sys
-import types
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from migq.cli import app
+
 runner = CliRunner()
-
-
-def _load_app():
-    """The root app with the recipients commands registered.
-
-    While other areas' CLI modules are still missing, ``import migq.cli`` fails; then load
-    ``common`` and ``recipients_cmd`` under a temporary package stub and restore sys.modules.
-    """
-    try:
-        return importlib.import_module("migq.cli").app
-    except ImportError:
-        pass
-    saved = {k: v for k, v in sys.modules.items() if k == "migq.cli" or k.startswith("migq.cli.")}
-    for k in saved:
-        del sys.modules[k]
-    stub = types.ModuleType("migq.cli")
-    stub.__path__ = [str(Path(__file__).resolve().parents[1] / "migq" / "cli")]
-    sys.modules["migq.cli"] = stub
-    try:
-        common = importlib.import_module("migq.cli.common")
-        importlib.import_module("migq.cli.recipients_cmd")
-        return common.app
-    finally:
-        for k in [k for k in sys.modules if k == "migq.cli" or k.startswith("migq.cli.")]:
-            del sys.modules[k]
-        sys.modules.update(saved)
-
-
-app = _load_app()
 
 
 def run(*args: str):

@@ -4,45 +4,15 @@ from __future__ import annotations
 
 import importlib
 import json
-import sys
-import types
 from datetime import date
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from migq.cli import app
 from storetools import add_reply, register_questionnaire, sample_questionnaire, send_forms
 
 runner = CliRunner()
-
-
-def _load_app():
-    """The root app with the report commands registered (also while migq.cli's __init__ does
-    not import report_cmd yet, or another area's module is missing)."""
-    try:
-        app = importlib.import_module("migq.cli").app
-        importlib.import_module("migq.cli.report_cmd")
-        return app
-    except ImportError:
-        pass
-    saved = {k: v for k, v in sys.modules.items() if k == "migq.cli" or k.startswith("migq.cli.")}
-    for k in saved:
-        del sys.modules[k]
-    stub = types.ModuleType("migq.cli")
-    stub.__path__ = [str(Path(__file__).resolve().parents[1] / "migq" / "cli")]
-    sys.modules["migq.cli"] = stub
-    try:
-        common = importlib.import_module("migq.cli.common")
-        importlib.import_module("migq.cli.report_cmd")
-        return common.app
-    finally:
-        for k in [k for k in sys.modules if k == "migq.cli" or k.startswith("migq.cli.")]:
-            del sys.modules[k]
-        sys.modules.update(saved)
-
-
-app = _load_app()
 
 
 @pytest.fixture
