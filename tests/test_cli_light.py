@@ -25,3 +25,23 @@ def test_version_and_unknown_command_exit_codes(runner):
     assert runner.invoke(app, ["--version"]).exit_code == 0
     result = runner.invoke(app, ["no-such-command"])
     assert result.exit_code == 2
+
+
+def test_help_paragraphs_reflow_to_the_terminal(runner):
+    """A docstring's line breaks would fall mid-sentence in rich help: every paragraph is one line."""
+    import typer.main
+
+    from migq.cli import app
+
+    def commands(group, prefix=()):
+        for name, sub in getattr(group, "commands", {}).items():
+            yield from commands(sub, (*prefix, name))
+        if not getattr(group, "commands", None):
+            yield prefix, group.help or ""
+
+    found = list(commands(typer.main.get_command(app)))
+    assert len(found) > 20
+    broken = [" ".join(name) for name, text in found if any("\n" in p.strip() for p in text.split("\n\n"))]
+    assert broken == []
+    shown = runner.invoke(app, ["ingest", "--help"], env={"COLUMNS": "80"}).output
+    assert "1 when any was rejected or held." in " ".join(shown.replace("│", " ").split())

@@ -28,6 +28,22 @@ from migq.cli import followup_cmd  # noqa: E402,F401  (status, remind, contact)
 from migq.cli import coding_cmd  # noqa: E402,F401  (code export/import/agreement/adjudicate, export)
 
 
+def _reflow_help(group: typer.Typer) -> None:
+    """Join the lines of each help paragraph: rich help keeps a docstring's line breaks, which
+    then fall mid-sentence once the terminal wraps the text at its own width."""
+    import inspect
+
+    for info in group.registered_commands:
+        doc = info.callback.__doc__ if info.callback else None
+        if doc and info.help is None:
+            info.help = "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(doc).split("\n\n"))
+    for sub in group.registered_groups:
+        _reflow_help(sub.typer_instance)
+
+
+_reflow_help(app)
+
+
 def main() -> None:
     """Console-script entry point: run the app, turning MigqError into one 'Error:' line."""
     common.run(app, sys.argv[1:])
