@@ -12,6 +12,7 @@ parts, parsed with defusedxml.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -56,6 +57,7 @@ _XLSX_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!\[][^!]*))!\$?([A-Za-z]{1,3})
 _ODS_REF = re.compile(r"^\$?(?:'((?:[^']|'')+)'|([^'.][^.]*))\.\$?([A-Za-z]{1,3})\$?(\d+)(?::.*)?$")
 
 
+@functools.lru_cache(maxsize=4096)  # every reply names the same cells: parse each once
 def parse_reference(text: str, pattern=_XLSX_REF) -> CellRef | None:
     """'Questionnaire'!$C$12 (or $Questionnaire.$C$12 for ods) -> CellRef; a range gives its
     top-left cell; anything else (#REF!, formulas, whole rows) -> None."""

@@ -80,14 +80,24 @@ def read_identity(book: Book) -> tuple[dict[str, str] | None, str | None]:
     return (found, "properties") if found else (None, None)
 
 
-def _answer_names(q: Questionnaire) -> list[str]:
+_NAMES: dict[int, tuple[Questionnaire, tuple[str, ...]]] = {}
+
+
+def _answer_names(q: Questionnaire) -> tuple[str, ...]:
+    """The defined names of a questionnaire's answer cells (computed once per questionnaire)."""
+    cached = _NAMES.get(id(q))
+    if cached is not None and cached[0] is q:
+        return cached[1]
+    if len(_NAMES) > 1000:
+        _NAMES.clear()
     names = []
     for question in q.questions:
         if question.type == "select_multiple":
             names += [answer_name(question.name, c.name) for c in question.choices]
         else:
             names.append(answer_name(question.name))
-    return names
+    _NAMES[id(q)] = (q, tuple(names))
+    return _NAMES[id(q)][1]
 
 
 def choose_questionnaire(book: Book, identity: dict[str, str] | None, questionnaires: list[Questionnaire],
