@@ -93,9 +93,10 @@ def run():
         bad = [o for o in outcomes if o.outcome != "accepted"]
         assert not bad, bad[:3]
 
-    floor = best_of(calamine_floor)
+    # Best of five: this is the benchmark most disturbed by other work on a small machine.
+    floor = best_of(calamine_floor, repeat=5)
     cpu_main, cpu_children = time.process_time(), _children_cpu()
-    ours = best_of(migq_ingest)
+    ours = best_of(migq_ingest, repeat=5)
     cpu_main, cpu_children = time.process_time() - cpu_main, _children_cpu() - cpu_children
     main_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
