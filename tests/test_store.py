@@ -98,6 +98,22 @@ def test_batch_writes_leave_the_flush_to_the_next_durable_write(store):
             assert conn.exec_driver_sql(setting).scalar() == durable
 
 
+def test_a_held_connection_serves_every_write_and_locks_nothing_between_them(store):
+    with store.holding_connection():
+        with store.write(durable=False) as conn:
+            first = conn.connection.dbapi_connection
+            store.audit(conn, "held_first")
+        with open_store(store.url) as other, other.write() as conn:  # another analyst, in between
+            other.audit(conn, "someone_else")
+        with store.write() as conn:
+            second = conn.connection.dbapi_connection
+            store.audit(conn, "held_second")
+    assert first is second
+    with store.read() as conn:
+        actions = conn.execute(select(schema.audit_log.c.action).order_by(schema.audit_log.c.id)).scalars().all()
+    assert actions[-3:] == ["held_first", "someone_else", "held_second"]
+
+
 def test_sqlite_settings_are_in_force(tmp_path):
     with open_store(tmp_path / "w.db") as store, store.read() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

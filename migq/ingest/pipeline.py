@@ -78,7 +78,7 @@ def ingest(store, paths: list[Path], options: IngestOptions = IngestOptions(),
         raise MigqError(f"'{options.channel}' is not a channel.", hint=f"Use one of: {', '.join(CHANNELS)}.")
     files, _ = find_files(paths)
     # The workers start first: they load their readers while this process reads the register.
-    with IsolatedReader(workers=options.workers) as reader:
+    with IsolatedReader(workers=options.workers) as reader, store.holding_connection():
         context = _Context.for_store(store, options)
         order: list[FileOutcome | Item] = []  # outcomes in the order the files were found
         read_outcomes: dict[int, FileOutcome] = {}

@@ -20,7 +20,7 @@ import getpass
 import hashlib
 import json
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -110,6 +110,7 @@ class Store:
         self.engine = engine
         self.url = url
         self.actor = current_actor()
+        self._held: Connection | None = None  # see holding_connection()
 
     @property
     def is_sqlite(self) -> bool:
@@ -132,12 +133,28 @@ class Store:
     def write(self, durable: bool = True) -> Iterator[Connection]:
         """One all-or-nothing transaction holding the write lock (SQLite) from the start.
         ``durable=False``: not flushed to disk on its own; see the module docstring."""
-        with self._translate_errors(), self.engine.connect() as conn:
+        held = self._held
+        with self._translate_errors(), (nullcontext(held) if held is not None else self.engine.connect()) as conn:
             conn = conn.execution_options(migq_write=True, migq_durable=durable)
             with conn.begin():
                 if not durable and self.engine.dialect.name == "postgresql":
                     conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
                 yield conn
+
+    @contextmanager
+    def holding_connection(self) -> Iterator[None]:
+        """Run the write() transactions inside on one connection, taken from the pool once: a
+        batch of many small ones (an ingest) then skips a checkout and a reset per transaction.
+        Each still begins and commits on its own; between them the connection holds no lock."""
+        if self._held is not None:
+            yield
+            return
+        with self._translate_errors(), self.engine.connect() as conn:
+            self._held = conn
+            try:
+                yield
+            finally:
+                self._held = None
 
     def lock_recipient(self, conn: Connection, key: str) -> None:
         """Serialise work on one recipient across processes (SQLite's write lock already does)."""

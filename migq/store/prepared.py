@@ -27,10 +27,9 @@ from sqlalchemy.exc import DBAPIError
 
 class _Compiled(NamedTuple):
     sql: str
-    names: tuple[str, ...]  # bind names, in the order the SQL wants them
+    plan: tuple[tuple[str, Any], ...]  # (bind name, the type's bind processor or None), in SQL order
     positional: bool
     fixed: dict[str, Any]  # values of binds the statement itself carries (literals in a WHERE)
-    processors: dict[str, Any]  # bind name -> the type's bind processor, where it has one
 
 
 class Prepared:
@@ -59,19 +58,16 @@ class Prepared:
                 if not default.is_scalar:
                     raise ValueError(f"give {name} a value: its default is computed ({compiled.string})")
                 fixed[name] = default.arg
-        processors = {}
-        for name in names:
-            processor = by_name[name].type.dialect_impl(dialect).bind_processor(dialect)
-            if processor is not None:
-                processors[name] = processor
-        found = self._cache[cache_key] = _Compiled(compiled.string, names, compiled.positional, fixed, processors)
+        plan = tuple((name, by_name[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names)
+        found = self._cache[cache_key] = _Compiled(compiled.string, plan, compiled.positional, fixed)
         return found
 
     @staticmethod
     def _values(c: _Compiled, params: dict):
         merged = {**c.fixed, **params} if c.fixed else params
-        values = {n: (c.processors[n](merged[n]) if n in c.processors else merged[n]) for n in c.names}
-        return tuple(values[n] for n in c.names) if c.positional else values
+        if c.positional:
+            return tuple([process(merged[name]) if process else merged[name] for name, process in c.plan])
+        return {name: process(merged[name]) if process else merged[name] for name, process in c.plan}
 
     def execute(self, conn: Connection, params: dict) -> None:
         self._run(conn, params, fetch=False)
