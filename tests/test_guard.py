@@ -400,6 +400,19 @@ def test_rows_are_counted_when_the_dimension_is_missing(tmp_path, scan_mode):
     assert ("row 21" if scan_mode == "streamed" else "row 30") in str(err)
 
 
+@pytest.mark.parametrize("rows_prefixed", [True, False])
+def test_rows_written_with_a_namespace_prefix_are_counted_too(tmp_path, scan_mode, rows_prefixed):
+    """Some writers use a prefix (<x:row>); the guard counts those rows like plain ones."""
+    row = "x:row" if rows_prefixed else "row"
+    body = "".join(f'<{row} r="{n}"><c r="A{n}"><v>1</v></c></{row}>' for n in range(1, 31))
+    sheet = (f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+             f'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{body}'
+             f'</sheetData></worksheet>').encode()
+    path = put(tmp_path, "rows.xlsx", rezip(xlsx_bytes(), {"xl/worksheets/sheet1.xml": sheet}))
+    assert inspect_file(path, limits=GuardLimits(max_sheet_rows=30)).kind == "xlsx"
+    rejected(path, "sheet_too_large", GuardLimits(max_sheet_rows=29))
+
+
 def test_an_ods_passes(tmp_path):
     report = inspect_file(put(tmp_path, "FRA.ods", ods_bytes()))
     assert (report.kind, report.warnings) == ("ods", ())

@@ -40,6 +40,12 @@ _ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"'](\d{1,12})[\"']")
 # The same row tag with its first r attribute, for counting a whole part in one findall.
 _NUMBERED_ROW = re.compile(rb"<" + _PREFIX + rb"row(?=[\s>/])[^>]{0,1000}?\sr\s*=\s*[\"'](\d{1,12})[\"']")
 _FORMULA = re.compile(rb"<" + _PREFIX + rb"f[\s>/]")
+# Without a namespace prefix the patterns start with a literal ("<row"), which the regex engine
+# finds fast; trying a prefix at every "<" of a sheet is what costs. They are used when the part
+# holds no prefixed tag of that name, where they find exactly what the prefixed ones would.
+_PLAIN_ROW = re.compile(rb"<row(?=[\s>/])")
+_PLAIN_NUMBERED_ROW = re.compile(rb"<row(?=[\s>/])[^>]{0,1000}?\sr\s*=\s*[\"'](\d{1,12})[\"']")
+_PLAIN_FORMULA = re.compile(rb"<f[\s>/]")
 _ODS_EVENT = re.compile(
     rb"<" + _PREFIX + rb"table-row(?=[\s>/])[^>]{0,2000}>?|</" + _PREFIX + rb"table-row>"
     rb"|<" + _PREFIX + rb"table-cell(?=[\s>/])[^>]{0,2000}>?|</" + _PREFIX + rb"table-cell>"
@@ -93,12 +99,13 @@ class PartScanner:
         if _DTD.search(window):
             raise RejectedFile("dtd", self.path, part=self.part)
         self._dimension(window)
-        rows = len(_ROW.findall(window))
-        numbered = max(map(int, _NUMBERED_ROW.findall(window)), default=0)
+        plain_rows = b":row" not in window
+        rows = len((_PLAIN_ROW if plain_rows else _ROW).findall(window))
+        numbered = max(map(int, (_PLAIN_NUMBERED_ROW if plain_rows else _NUMBERED_ROW).findall(window)), default=0)
         if rows or numbered:
             last = max(rows, numbered)
             self._bound(last, 0, detail=f"row {last}")
-        self.has_formula = _FORMULA.search(window) is not None
+        self.has_formula = (_PLAIN_FORMULA if b":f" not in window else _FORMULA).search(window) is not None
 
     def feed(self, chunk: bytes) -> None:
         if self.first:
@@ -119,7 +126,8 @@ class PartScanner:
                 "utf-16-le" if chunk[:1] == b"<" else "utf-16-be")
             self.decoder = codecs.getincrementaldecoder(codec)(errors="replace")
             return self.decoder.decode(chunk).encode("utf-8")
-        m = _DECLARED_ENCODING.match(chunk.lstrip(b"\xef\xbb\xbf").lower())
+        # An XML declaration may only open the part, so its first bytes are all there is to read.
+        m = _DECLARED_ENCODING.match(chunk[:512].lstrip(b"\xef\xbb\xbf").lower())
         if m and m.group(1) not in _SAFE_ENCODINGS:
             raise RejectedFile("unusual_encoding", self.path, part=self.part,
                                detail=m.group(1).decode("ascii", "replace"))
