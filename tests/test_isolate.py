@@ -107,3 +107,24 @@ def test_another_copy_of_migq_in_the_working_folder_is_not_what_the_workers_run(
     monkeypatch.chdir(tmp_path)  # 'python -m' would look here first
     with IsolatedReader(workers=1) as reader:
         assert reader.read(good, "xlsx", "FRA.xlsx", [Q]).answers["sole"].value == "yes"
+
+
+def test_a_worker_that_cannot_start_quickly_is_started_the_ordinary_way(good, monkeypatch):
+    import migq.forms.isolate as isolate
+
+    monkeypatch.setattr(isolate, "_fast_path", lambda: ["/nonexistent"])  # no site-packages
+    monkeypatch.setenv("PYTHONNOUSERSITE", "1")
+    with IsolatedReader(workers=1) as reader:
+        got = outcomes(reader, good, ["a.xlsx", "b.xlsx"])
+        assert {name: r.answers["sole"].value for name, r in got.items()} == {"a.xlsx": "yes", "b.xlsx": "yes"}
+        assert [w.fast for w in reader._pool] == [False]
+
+
+def test_readers_that_cannot_start_at_all_stop_the_run_with_one_message(good, monkeypatch):
+    import migq.forms.isolate as isolate
+
+    monkeypatch.setattr(isolate, "WORKER_MODULE", "migq.forms.no_such_worker")
+    with IsolatedReader(workers=2) as reader:
+        with pytest.raises(MigqError, match="the isolated reader processes cannot start") as err:
+            outcomes(reader, good, ["a.xlsx", "b.xlsx"])
+    assert "reinstall migq" in err.value.hint

@@ -100,22 +100,38 @@ class _Task(NamedTuple):
     size: int  # bytes of the pickled message, queued in the pipe until the worker reads it
 
 
+WORKER_MODULE = "migq.forms.isolate_worker"
+
+
+def _fast_path() -> list[str]:
+    """This process's import path, handed to a worker started without 'site' (python -S)."""
+    return [p for p in sys.path if p]
+
+
 class _Worker:
     """One worker: a fresh interpreter (not a fork of this one, which may be large and
-    threaded, and not multiprocessing's spawn, which re-runs the caller's main script)."""
+    threaded, and not multiprocessing's spawn, which re-runs the caller's main script).
 
-    def __init__(self, memory_bytes: int | None):
+    ``fast``: start it without the 'site' module (python -S), given this process's import
+    path instead: 'site' and the .pth files it runs are a good part of an interpreter's start.
+    Should a fast worker fail to start (a package that only a .pth hook makes importable),
+    the reader starts the next ones the ordinary way."""
+
+    def __init__(self, memory_bytes: int | None, fast: bool = False):
         from multiprocessing.connection import Connection
 
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         self.pipe_bytes = _widen(to_child_w)
+        self.fast = fast
         package_root = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+        path = [package_root, *(_fast_path() if fast else []), os.environ.get("PYTHONPATH")]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
+        flags = ["-S"] if fast else []
         # Run from the package's own folder: 'python -m' puts the working folder first on the
         # import path, and a user's folder may hold another copy of migq.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "migq.forms.isolate_worker", str(to_child_r), str(from_child_w), str(memory_bytes or 0)],
+            [sys.executable, *flags, "-m", WORKER_MODULE, str(to_child_r), str(from_child_w), str(memory_bytes or 0)],
             pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, env=env, close_fds=True, cwd=package_root,
         )
@@ -166,13 +182,14 @@ class IsolatedReader:
     def __init__(self, workers: int | None = None, timeout_s: float = 30, memory_bytes: int | None = int(1.5 * GIB)):
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.timeout_s, self.memory_bytes = timeout_s, memory_bytes
+        self._fast = True  # start workers without 'site' until one fails to start that way
         self._pool: list[_Worker] = []
         self._tokens: dict[tuple, tuple[int, list]] = {}
 
     def __enter__(self) -> "IsolatedReader":
         # Start every worker now: they import their readers while the caller gets ready.
         while len(self._pool) < self.workers:
-            self._pool.append(_Worker(self.memory_bytes))
+            self._pool.append(self._new_worker())
         return self
 
     def __exit__(self, *exc) -> None:
@@ -195,7 +212,7 @@ class IsolatedReader:
         Items are ``ReadItem``s or any 4-sequences (data, kind, file_name, questionnaires).
         """
         while len(self._pool) < self.workers:
-            self._pool.append(_Worker(self.memory_bytes))
+            self._pool.append(self._new_worker())
         feed = _Feed(items)
         try:
             while True:
@@ -234,6 +251,9 @@ class IsolatedReader:
         token = self._token(item.questionnaires)
         worker.submit(original, item, token, worker.message(item, token), self.timeout_s)
 
+    def _new_worker(self) -> _Worker:
+        return _Worker(self.memory_bytes, fast=self._fast)
+
     def _token(self, questionnaires) -> int:
         """A number standing for this list of questionnaires, so each worker is sent it once.
         The list is kept alive here, so its ids cannot be reused by other objects."""
@@ -242,12 +262,24 @@ class IsolatedReader:
             self._tokens[key] = (len(self._tokens), list(questionnaires))
         return self._tokens[key][0]
 
+    def _failed_start(self, worker: _Worker, feed, code) -> None:
+        """A worker died before it was ready. Retry the ordinary way once; if that fails too,
+        nothing can be read here, and that is the machine's problem, not the files'."""
+        if not worker.fast:
+            raise MigqError(f"the isolated reader processes cannot start (exit code {code}).",
+                            hint=f"Check the installation: 'python -m {WORKER_MODULE}' must import; "
+                                 "reinstall migq with its dependencies.")
+        self._fast = False
+        worker.stop(kill=True)
+        feed.put_back([(t.original, t.item) for t in worker.tasks])
+        self._pool[self._pool.index(worker)] = self._new_worker()
+
     def _replace(self, worker: _Worker, feed: "_Feed | None" = None) -> None:
         """Kill a worker; files queued behind the one it was reading go back to the feed."""
         worker.stop(kill=True)
         if feed is not None:
             feed.put_back([(t.original, t.item) for t in list(worker.tasks)[1:]])
-        self._pool[self._pool.index(worker)] = _Worker(self.memory_bytes)
+        self._pool[self._pool.index(worker)] = self._new_worker()
 
     def _outcome(self, worker: _Worker, ready: set, now: float, feed: "_Feed"):
         """(original, result) if the worker's current file is done or failed; else None."""
@@ -266,6 +298,9 @@ class IsolatedReader:
                     code = worker.process.wait(1)
                 except subprocess.TimeoutExpired:
                     code = None
+                if not worker.ready:  # it never started: no file is to blame
+                    self._failed_start(worker, feed, code)
+                    return None
                 self._replace(worker, feed)
                 return task.original, ReaderRejected("reader_crashed", name, exit_code=code)
             if status == "oom":

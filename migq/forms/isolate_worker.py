@@ -82,7 +82,18 @@ def _answer(token_questionnaires: dict, task, fault: str | None):
 def main(read_fd: int, write_fd: int, memory_bytes: int | None) -> None:
     from multiprocessing.connection import Connection
 
-    import migq.forms.reader  # noqa: F401  (imported before 'ready', so start-up is not read time)
+    # Everything reading needs is loaded before 'ready': start-up is not counted as reading
+    # time, and a worker that cannot load it fails now, where the parent retries another way
+    # (see isolate._Worker), instead of on a file that would then be blamed.
+    import importlib.util
+
+    import defusedxml.ElementTree  # noqa: F401
+    import python_calamine  # noqa: F401
+
+    import migq.forms.reader  # noqa: F401
+
+    if importlib.util.find_spec("xlrd") is None:  # .xls only: found, loaded when needed
+        raise SystemExit(3)
 
     _limit_memory(memory_bytes)
     fault = os.environ.get(FAULT_VARIABLE)
