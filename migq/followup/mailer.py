@@ -2,6 +2,10 @@
 
 The password never comes from the command line (it would sit in the shell history and the
 process list): only from $MIGQ_SMTP_PASSWORD.
+
+With --starttls the server's certificate is always verified, against the system's certificate
+authorities; a server whose certificate comes from an organisation's own authority is trusted
+by pointing the standard $SSL_CERT_FILE at that authority's certificate (OpenSSL reads it).
 """
 
 from __future__ import annotations
@@ -15,6 +19,10 @@ from dataclasses import dataclass, field
 from migq.errors import MigqError, UsageError
 
 PASSWORD_ENV = "MIGQ_SMTP_PASSWORD"
+# OpenSSL's own variable for the file of trusted certificate authorities (honoured by
+# ssl.create_default_context() through the default verify paths).
+CA_FILE_ENV = "SSL_CERT_FILE"
+NAME_MISMATCH = (62, 64)  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
 # What a send can fail with; anything else is a bug and propagates.
 SEND_ERRORS = (smtplib.SMTPException, OSError)
 
@@ -81,11 +89,27 @@ class Mailer:
             smtp.close()
             raise MigqError(f"the mail server {s.where} refused the login of {s.user}.",
                             hint=f"Check --smtp-user and ${PASSWORD_ENV}; nothing was sent.") from err
-        except (OSError, smtplib.SMTPException) as err:
+        except ssl.SSLCertVerificationError as err:
             smtp.close()
-            hint = ("The server may not offer STARTTLS; check --starttls." if s.starttls
-                    else "The server may require --starttls or a login (--smtp-user).")
-            raise MigqError(f"cannot open a session with the mail server {s.where}: {err}.",
+            if err.verify_code in NAME_MISMATCH:
+                hint = f"Give --smtp the server's name as its certificate does, not {s.host}."
+            else:
+                hint = ("If the server's certificate comes from your organisation's own certificate "
+                        "authority (or is self-signed), save that certificate (PEM) in a file and set "
+                        f"the environment variable {CA_FILE_ENV} to its path.")
+            raise MigqError(f"the certificate of the mail server {s.where} could not be verified "
+                            f"({(err.verify_message or err.reason or str(err)).rstrip('.')}).",
+                            hint=hint + " Nothing was sent.") from err
+        except (OSError, smtplib.SMTPException) as err:
+            offers_starttls = smtp.has_extn("starttls")
+            smtp.close()
+            if s.starttls:
+                hint = "The server may not offer STARTTLS; check --starttls."
+            elif offers_starttls:
+                hint = "The server offers STARTTLS and may accept a login only over it: add --starttls."
+            else:
+                hint = "The server may require --starttls or a login (--smtp-user)."
+            raise MigqError(f"cannot open a session with the mail server {s.where}: {str(err).rstrip('.')}.",
                             hint=hint + " Nothing was sent.") from err
         self._smtp = smtp
 
@@ -99,11 +123,27 @@ class Mailer:
         data = re.sub(rb"\r?\n", b"\r\n", data)
         try:
             refused = self._smtp.sendmail(from_addr, recipients, data)
+        except smtplib.SMTPSenderRefused as err:
+            if err.smtp_code == 530:  # the session, not this message: no use trying the others
+                raise self._session_refused(err) from err
+            raise
         except (smtplib.SMTPServerDisconnected, OSError):
             self.close()  # the next message reconnects
             raise
         return {addr: f"{code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
                 for addr, (code, msg) in refused.items()}
+
+    def _session_refused(self, err: smtplib.SMTPSenderRefused) -> MigqError:
+        """530 at MAIL FROM: the server wants STARTTLS or a login before it takes any mail."""
+        s = self.settings
+        if not s.starttls and self._smtp.has_extn("starttls"):
+            hint = "The server offers STARTTLS and takes mail only over it: add --starttls."
+        elif not s.user:
+            hint = f"The server may take mail only after a login: add --smtp-user (password in ${PASSWORD_ENV})."
+        else:
+            hint = f"Ask the server's administrator whether {s.user} may send mail."
+        return MigqError(f"the mail server {s.where} refused to take mail in this session: "
+                         f"{describe_error(err)}.", hint=hint)
 
     def close(self) -> None:
         if self._smtp is not None:
