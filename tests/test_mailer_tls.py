@@ -104,22 +104,23 @@ def _serve(certificate, *, login: bool):
     return inbox, controller
 
 
+def _trusted_server(certificate, monkeypatch, login: bool):
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    inbox, controller = _serve(certificate, login=login)
+    yield inbox
+    controller.stop()
+
+
 @pytest.fixture
 def secure_smtp(certificate, monkeypatch):
     """A server requiring STARTTLS, then a login (USER, PASSWORD); its certificate trusted."""
-    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
-    inbox, controller = _serve(certificate, login=True)
-    yield inbox
-    controller.stop()
+    yield from _trusted_server(certificate, monkeypatch, login=True)
 
 
 @pytest.fixture
 def starttls_smtp(certificate, monkeypatch):
     """A server requiring STARTTLS but no login; its certificate trusted."""
-    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
-    inbox, controller = _serve(certificate, login=False)
-    yield inbox
-    controller.stop()
+    yield from _trusted_server(certificate, monkeypatch, login=False)
 
 
 def settings(server, *, starttls=True, user=USER, password=PASSWORD):
