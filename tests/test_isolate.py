@@ -110,21 +110,41 @@ def test_another_copy_of_migq_in_the_working_folder_is_not_what_the_workers_run(
 
 
 def test_a_worker_that_cannot_start_quickly_is_started_the_ordinary_way(good, monkeypatch):
-    import migq.forms.isolate as isolate
+    import migq.forms.isolate_spawn as spawn
 
-    monkeypatch.setattr(isolate, "_fast_path", lambda: ["/nonexistent"])  # no site-packages
+    monkeypatch.setattr(spawn, "_fast_path", lambda: ["/nonexistent"])  # no site-packages
     monkeypatch.setenv("PYTHONNOUSERSITE", "1")
     with IsolatedReader(workers=1) as reader:
         got = outcomes(reader, good, ["a.xlsx", "b.xlsx"])
         assert {name: r.answers["sole"].value for name, r in got.items()} == {"a.xlsx": "yes", "b.xlsx": "yes"}
-        assert [w.fast for w in reader._pool] == [False]
+        assert [(w.fast, w.forked) for w in reader._pool] == [(False, False)]
 
 
 def test_readers_that_cannot_start_at_all_stop_the_run_with_one_message(good, monkeypatch):
-    import migq.forms.isolate as isolate
+    import migq.forms.isolate_spawn as spawn
 
-    monkeypatch.setattr(isolate, "WORKER_MODULE", "migq.forms.no_such_worker")
+    monkeypatch.setattr(spawn, "WORKER_MODULE", "migq.forms.no_such_worker")
     with IsolatedReader(workers=2) as reader:
         with pytest.raises(MigqError, match="the isolated reader processes cannot start") as err:
             outcomes(reader, good, ["a.xlsx", "b.xlsx"])
     assert "reinstall migq" in err.value.hint
+
+
+def test_workers_are_forked_from_a_template_and_replaced_without_it_when_it_is_gone(monkeypatch, good):
+    monkeypatch.setenv(FAULT_VARIABLE, "abort:bad.xlsx")
+    with IsolatedReader(workers=1) as reader:
+        assert [w.forked for w in reader._pool] == [True]
+        reader._template.process.kill()  # the template dies; its worker reads on
+        got = outcomes(reader, good, ["a.xlsx", "bad.xlsx", "b.xlsx"])
+        assert isinstance(got.pop("bad.xlsx"), RejectedFile)
+        assert {name: r.answers["sole"].value for name, r in got.items()} == {"a.xlsx": "yes", "b.xlsx": "yes"}
+        assert [w.forked for w in reader._pool] == [False]  # its replacement is a fresh interpreter
+
+
+def test_a_batch_of_crashing_files_is_rejected_quickly(monkeypatch, good):
+    """Workers lost to files are re-forked from the template, not restarted from scratch."""
+    monkeypatch.setenv(FAULT_VARIABLE, "abort")
+    with IsolatedReader(workers=2) as reader:
+        got = outcomes(reader, good, [f"{i}.xlsx" for i in range(12)])
+        assert all(isinstance(r, RejectedFile) and r.code == "reader_crashed" for r in got.values())
+        assert len(got) == 12 and all(w.forked for w in reader._pool)

@@ -18,7 +18,9 @@ was queued behind one that killed its worker is not blamed; it goes to the next 
 Given guard limits, a worker also runs the guard (``migq.forms.guard``) on the file before
 reading it: the checks run in parallel, under the same limits, and hand the reader the parts
 they already inflated. Workers start when the reader is entered, so their start-up overlaps
-the caller's own. The worker side is ``migq.forms.isolate_worker``.
+the caller's own; they are forked from one prepared interpreter, so a worker lost to a file is
+replaced in milliseconds (``migq.forms.isolate_spawn``). A worker that dies before it is ready
+blames no file. The worker side is ``migq.forms.isolate_worker``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from __future__ import annotations
 import os
 import pickle
 import subprocess
-import sys
 import time
 from collections import deque
 from multiprocessing.connection import wait
@@ -34,7 +35,9 @@ from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
 from migq.errors import MigqError
+from migq.forms import isolate_spawn as spawn
 from migq.forms.guard import GuardLimits, RejectedFile
+from migq.forms.isolate_spawn import Spawned, Template, start_interpreter
 from migq.forms.isolate_worker import FAULT_VARIABLE
 from migq.questionnaire import Questionnaire
 
@@ -42,8 +45,6 @@ __all__ = ["FAULT_VARIABLE", "IsolatedReader", "ReadItem", "ReaderRejected"]
 
 GIB = 1024**3
 STARTUP_S = 60  # allowance for a new worker to start, on top of the reading time limit
-PIPE_BYTES = 1024 * 1024  # asked for on Linux, so a queued file fits in the pipe
-DEFAULT_PIPE_BYTES = 64 * 1024
 _SAVE_AGAIN = "ask the sender to save it again as .xlsx and resend it"
 
 READER_REJECTIONS: dict[str, tuple[str, str]] = {
@@ -84,61 +85,23 @@ def _rebuild(cls: type, message: str, hint: str | None, path: str | None) -> Mig
     return err
 
 
-def _widen(fd: int) -> int:
-    """Ask for a larger pipe buffer (Linux); return the buffer's size."""
-    try:
-        import fcntl
-
-        return fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    except (ImportError, AttributeError, OSError):
-        return DEFAULT_PIPE_BYTES
-
-
 class _Task(NamedTuple):
     original: object
     item: ReadItem
     size: int  # bytes of the pickled message, queued in the pipe until the worker reads it
 
 
-WORKER_MODULE = "migq.forms.isolate_worker"
-
-
-def _fast_path() -> list[str]:
-    """This process's import path, handed to a worker started without 'site' (python -S)."""
-    return [p for p in sys.path if p]
-
-
 class _Worker:
-    """One worker: a fresh interpreter (not a fork of this one, which may be large and
-    threaded, and not multiprocessing's spawn, which re-runs the caller's main script).
+    """One worker process (see migq.forms.isolate_spawn for how it is started)."""
 
-    ``fast``: start it without the 'site' module (python -S), given this process's import
-    path instead: 'site' and the .pth files it runs are a good part of an interpreter's start.
-    Should a fast worker fail to start (a package that only a .pth hook makes importable),
-    the reader starts the next ones the ordinary way."""
-
-    def __init__(self, memory_bytes: int | None, fast: bool = False):
+    def __init__(self, spawned: Spawned, fast: bool, forked: bool):
         from multiprocessing.connection import Connection
 
-        to_child_r, to_child_w = os.pipe()
-        from_child_r, from_child_w = os.pipe()
-        self.pipe_bytes = _widen(to_child_w)
-        self.fast = fast
-        package_root = str(Path(__file__).resolve().parents[2])
-        path = [package_root, *(_fast_path() if fast else []), os.environ.get("PYTHONPATH")]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
-        flags = ["-S"] if fast else []
-        # Run from the package's own folder: 'python -m' puts the working folder first on the
-        # import path, and a user's folder may hold another copy of migq.
-        self.process = subprocess.Popen(
-            [sys.executable, *flags, "-m", WORKER_MODULE, str(to_child_r), str(from_child_w), str(memory_bytes or 0)],
-            pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=env, close_fds=True, cwd=package_root,
-        )
-        os.close(to_child_r)
-        os.close(from_child_w)  # so a dead child reads as end-of-file here
-        self.send_conn = Connection(to_child_w, readable=False)
-        self.conn = Connection(from_child_r, writable=False)
+        self.process = spawned.process
+        self.pipe_bytes = spawned.pipe_bytes
+        self.fast, self.forked = fast, forked
+        self.send_conn = Connection(spawned.send_fd, readable=False)
+        self.conn = Connection(spawned.recv_fd, writable=False)
         self.tokens: set[int] = set()
         self.tasks: deque[_Task] = deque()  # the first is being read; the rest wait in the pipe
         self.deadline = 0.0
@@ -166,14 +129,25 @@ class _Worker:
         if not kill and self.process.poll() is None:
             try:
                 self.send_conn.send_bytes(b"")  # goodbye: the worker exits, closing its pipe
-                wait([self.conn], timeout=2)  # woken by that end-of-file, without polling
             except OSError:
                 pass
+            self._drain(timeout_s=2)
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        self.send_conn.close()
+        self.send_conn.close()  # a forked worker not yet started sees end-of-file and exits
         self.conn.close()
+
+    def _drain(self, timeout_s: float) -> None:
+        """Read what the worker still says (its 'ready', say) until its end-of-file."""
+        deadline = time.monotonic() + timeout_s
+        while (remaining := deadline - time.monotonic()) > 0 and wait([self.conn], timeout=remaining):
+            try:
+                status, payload = pickle.loads(self.conn.recv_bytes())
+            except (EOFError, OSError):
+                return
+            if status == "ready" and self.forked:
+                self.process.pid = payload
 
 
 class IsolatedReader:
@@ -182,7 +156,9 @@ class IsolatedReader:
     def __init__(self, workers: int | None = None, timeout_s: float = 30, memory_bytes: int | None = int(1.5 * GIB)):
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.timeout_s, self.memory_bytes = timeout_s, memory_bytes
-        self._fast = True  # start workers without 'site' until one fails to start that way
+        self._fast = True  # start interpreters without 'site' until one fails to start that way
+        self._template: Template | None = None  # forks the workers; None: fresh interpreters
+        self._template_tried = False
         self._pool: list[_Worker] = []
         self._tokens: dict[tuple, tuple[int, list]] = {}
 
@@ -198,6 +174,12 @@ class IsolatedReader:
     def close(self) -> None:
         while self._pool:
             self._pool.pop().stop()
+        self._drop_template()
+
+    def _drop_template(self) -> None:
+        if self._template is not None:
+            self._template.close()
+            self._template = None
 
     def read(self, data: bytes, kind: str, file_name: str, questionnaires: list[Questionnaire]):
         """One form's ReadResult; raises ``MigqError`` (``ReaderRejected`` if isolation failed)."""
@@ -252,7 +234,18 @@ class IsolatedReader:
         worker.submit(original, item, token, worker.message(item, token), self.timeout_s)
 
     def _new_worker(self) -> _Worker:
-        return _Worker(self.memory_bytes, fast=self._fast)
+        if not self._template_tried:
+            self._template_tried = True
+            try:
+                self._template = Template(self.memory_bytes, self._fast)
+            except OSError:
+                self._template = None
+        if self._template is not None:
+            try:
+                return _Worker(self._template.fork(), self._fast, forked=True)
+            except OSError:  # the template is gone: fresh interpreters from now on
+                self._drop_template()
+        return _Worker(start_interpreter(self.memory_bytes, self._fast), self._fast, forked=False)
 
     def _token(self, questionnaires) -> int:
         """A number standing for this list of questionnaires, so each worker is sent it once.
@@ -263,13 +256,15 @@ class IsolatedReader:
         return self._tokens[key][0]
 
     def _failed_start(self, worker: _Worker, feed, code) -> None:
-        """A worker died before it was ready. Retry the ordinary way once; if that fails too,
-        nothing can be read here, and that is the machine's problem, not the files'."""
-        if not worker.fast:
+        """A worker died before it was ready. Start the next ones the plainest way (a fresh,
+        ordinary interpreter each); if that fails too, nothing can be read here, and that is
+        the installation's problem, not the files'."""
+        if not (worker.fast or worker.forked):
             raise MigqError(f"the isolated reader processes cannot start (exit code {code}).",
-                            hint=f"Check the installation: 'python -m {WORKER_MODULE}' must import; "
+                            hint=f"Check the installation: 'python -m {spawn.WORKER_MODULE}' must import; "
                                  "reinstall migq with its dependencies.")
         self._fast = False
+        self._drop_template()
         worker.stop(kill=True)
         feed.put_back([(t.original, t.item) for t in worker.tasks])
         self._pool[self._pool.index(worker)] = self._new_worker()
@@ -292,6 +287,8 @@ class IsolatedReader:
                 status, payload = None, None
             if status == "ready":
                 worker.ready, worker.deadline = True, now + self.timeout_s
+                if worker.forked:
+                    worker.process.pid = payload  # now it can be killed if it hangs
                 return None
             if status is None:
                 try:

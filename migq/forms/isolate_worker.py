@@ -79,13 +79,12 @@ def _answer(token_questionnaires: dict, task, fault: str | None):
         return ("failed", f"{type(exc).__name__}: {exc}"[:300])
 
 
-def main(read_fd: int, write_fd: int, memory_bytes: int | None) -> None:
-    from multiprocessing.connection import Connection
-
-    # Everything reading needs is loaded before 'ready': start-up is not counted as reading
-    # time, and a worker that cannot load it fails now, where the parent retries another way
-    # (see isolate._Worker), instead of on a file that would then be blamed.
+def _load() -> None:
+    """Load everything reading needs, before 'ready': start-up is not counted as reading time,
+    and a worker that cannot load it fails now, where the parent starts workers another way
+    (see migq.forms.isolate_spawn), instead of on a file that would then be blamed."""
     import importlib.util
+    import multiprocessing.connection  # noqa: F401
 
     import defusedxml.ElementTree  # noqa: F401
     import python_calamine  # noqa: F401
@@ -95,11 +94,16 @@ def main(read_fd: int, write_fd: int, memory_bytes: int | None) -> None:
     if importlib.util.find_spec("xlrd") is None:  # .xls only: found, loaded when needed
         raise SystemExit(3)
 
+
+def serve(read_fd: int, write_fd: int, memory_bytes: int | None) -> None:
+    """Read the files the parent sends, one at a time, until it says goodbye or goes away."""
+    from multiprocessing.connection import Connection
+
     _limit_memory(memory_bytes)
     fault = os.environ.get(FAULT_VARIABLE)
     conn_in, conn_out = Connection(read_fd, writable=False), Connection(write_fd, readable=False)
     known: dict[int, list[Questionnaire]] = {}
-    conn_out.send_bytes(pickle.dumps(("ready", None)))  # time limits count from here
+    conn_out.send_bytes(pickle.dumps(("ready", os.getpid())))  # time limits count from here
     while True:
         try:
             message = conn_in.recv_bytes()
@@ -120,5 +124,61 @@ def main(read_fd: int, write_fd: int, memory_bytes: int | None) -> None:
             return  # a process that ran out of memory is not trusted with the next file
 
 
+def template(control_fd: int, memory_bytes: int | None) -> None:
+    """Load once, then fork a worker for each pair of pipe ends the parent sends, until the
+    parent closes the control socket. Single-threaded, so forking is safe."""
+    import signal
+    import socket
+
+    _load()
+    # Reap each worker as it ends, so no zombie lingers and its CPU time is counted (a parent
+    # waiting for the template then sees its workers' usage too).
+    signal.signal(signal.SIGCHLD, lambda *_: _reap(block=False))
+    control = socket.socket(fileno=control_fd)
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 16, 2)
+        except OSError:
+            message, fds = b"", []
+        if not message:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _reap(block=True)
+            os._exit(0)  # nothing to flush or finalise: skip the interpreter's slow teardown
+        if len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
+            continue
+        if os.fork() == 0:  # the worker
+            code = 0
+            try:
+                control.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                serve(fds[0], fds[1], memory_bytes)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        for fd in fds:
+            os.close(fd)
+
+
+def _reap(block: bool) -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def main(read_fd: int, write_fd: int, memory_bytes: int | None) -> None:
+    _load()
+    serve(read_fd, write_fd, memory_bytes)
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]) or None)
+    if sys.argv[1] == "--template":
+        template(int(sys.argv[2]), int(sys.argv[3]) or None)
+    else:
+        main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]) or None)

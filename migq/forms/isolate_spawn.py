@@ -1,0 +1,156 @@
+"""Starting reader workers: a fresh interpreter each, or forks of one prepared template.
+
+A worker must not be a fork of the caller's process (large, perhaps threaded) nor a
+multiprocessing spawn (which re-runs the caller's main script): it is a fresh interpreter that
+loads only the readers. Loading them is most of a worker's start, so the reader starts one
+such interpreter as a *template*, which loads everything once and then forks a worker for each
+request: the workers cost one start instead of one each, and a worker lost to a hostile file is
+replaced in milliseconds. The template is single-threaded when it forks, each worker caps its
+own memory after the fork, and the template reaps its workers as they end. If the template
+cannot be started or dies, workers are started as fresh interpreters again
+(``start_interpreter``). Requests travel on a SOCK_SEQPACKET socket pair, so each carries
+exactly its own pair of pipe ends.
+
+Interpreters start without 'site' (python -S), given this process's import path instead:
+'site' and the .pth files it runs are a good part of an interpreter's start. If a worker
+started that way fails before it is ready (a package only a .pth hook makes importable), the
+reader falls back to ordinary interpreters; see ``IsolatedReader._failed_start``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+WORKER_MODULE = "migq.forms.isolate_worker"
+PIPE_BYTES = 1024 * 1024  # asked for on Linux, so a queued file fits in the pipe
+DEFAULT_PIPE_BYTES = 64 * 1024
+
+
+class Spawned(NamedTuple):
+    process: object  # subprocess.Popen, or a ForkedProcess
+    send_fd: int  # this side of the pipe to the worker
+    recv_fd: int  # this side of the pipe from the worker
+    pipe_bytes: int  # capacity of the pipe to the worker
+
+
+def _fast_path() -> list[str]:
+    """This process's import path, handed to an interpreter started without 'site'."""
+    return [p for p in sys.path if p]
+
+
+def _widen(fd: int) -> int:
+    """Ask for a larger pipe buffer (Linux); return the buffer's size."""
+    try:
+        import fcntl
+
+        return fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        return DEFAULT_PIPE_BYTES
+
+
+def _interpreter(args: list[str], pass_fds: tuple[int, ...], fast: bool) -> subprocess.Popen:
+    package_root = str(Path(__file__).resolve().parents[2])
+    path = [package_root, *(_fast_path() if fast else []), os.environ.get("PYTHONPATH")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
+    flags = ["-S"] if fast else []
+    # Run from the package's own folder: 'python -m' puts the working folder first on the
+    # import path, and a user's folder may hold another copy of migq.
+    return subprocess.Popen(
+        [sys.executable, *flags, "-m", WORKER_MODULE, *args], pass_fds=pass_fds, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, close_fds=True, cwd=package_root,
+    )
+
+
+def _pipes() -> tuple[int, int, int, int, int]:
+    """(worker's read fd, our write fd, our read fd, worker's write fd, pipe capacity)."""
+    to_child_r, to_child_w = os.pipe()
+    from_child_r, from_child_w = os.pipe()
+    return to_child_r, to_child_w, from_child_r, from_child_w, _widen(to_child_w)
+
+
+def start_interpreter(memory_bytes: int | None, fast: bool) -> Spawned:
+    """A worker in a fresh interpreter of its own."""
+    child_r, send_fd, recv_fd, child_w, capacity = _pipes()
+    try:
+        process = _interpreter([str(child_r), str(child_w), str(memory_bytes or 0)], (child_r, child_w), fast)
+    finally:
+        os.close(child_r)
+        os.close(child_w)  # so a dead child reads as end-of-file here
+    return Spawned(process, send_fd, recv_fd, capacity)
+
+
+class ForkedProcess:
+    """A worker forked by the template: not our child, so it is known by the pid it reports
+    when ready, and its end is seen as end-of-file on its pipe."""
+
+    def __init__(self):
+        self.pid: int | None = None
+
+    def poll(self) -> int | None:
+        if self.pid is None:
+            return None
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return -1
+        except PermissionError:  # the pid was reused by another user's process: ours is gone
+            return -1
+        return None
+
+    def kill(self) -> None:
+        if self.pid is not None and self.poll() is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def wait(self, timeout: float | None = 2.0) -> int | None:
+        """Wait (briefly) until it is gone; its exit status is the template's to read, not ours."""
+        deadline = time.monotonic() + (timeout if timeout is not None else 2.0)
+        while self.pid is not None and self.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.001)
+        return None
+
+
+class Template:
+    """One prepared interpreter that forks workers on request (POSIX only)."""
+
+    def __init__(self, memory_bytes: int | None, fast: bool):
+        if not (hasattr(socket, "send_fds") and hasattr(os, "fork") and hasattr(socket, "SOCK_SEQPACKET")):
+            raise OSError("forking a template is not available here")
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.process = _interpreter(["--template", str(theirs.fileno()), str(memory_bytes or 0)],
+                                        (theirs.fileno(),), fast)
+        finally:
+            theirs.close()
+        self.control = ours
+
+    def fork(self) -> Spawned:
+        """Ask for a worker; it is forked as soon as the template is ready (this does not wait)."""
+        child_r, send_fd, recv_fd, child_w, capacity = _pipes()
+        try:
+            socket.send_fds(self.control, [b"w"], [child_r, child_w])
+        except OSError:
+            for fd in (send_fd, recv_fd):
+                os.close(fd)
+            raise
+        finally:
+            os.close(child_r)
+            os.close(child_w)  # the template holds them now; once it or the worker ends, end-of-file
+        return Spawned(ForkedProcess(), send_fd, recv_fd, capacity)
+
+    def close(self) -> None:
+        self.control.close()  # the template sees end-of-file and exits
+        try:
+            self.process.wait(2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
