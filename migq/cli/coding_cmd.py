@@ -101,7 +101,7 @@ def code_agreement(
     questionnaire: Optional[str] = QuestionnaireOption,
     db: Optional[str] = DbOption,
 ) -> None:
-    """Intercoder agreement per code and overall (Cohen's kappa, Krippendorff's alpha) and the disagreements."""
+    """Intercoder agreement per code and overall (Cohen's kappa, Fleiss' kappa, Krippendorff's alpha) and the disagreements."""
     import json
 
     from migq.coding import agreement_for
@@ -125,6 +125,10 @@ def _num(v, pct: bool = False) -> str:
     return f"{v:.0%}" if pct else f"{v:.3f}"
 
 
+def _code_name(code: str) -> str:
+    return "all codes" if code == "_all" else code
+
+
 def _print_agreement(report) -> None:
     from rich.table import Table
 
@@ -132,12 +136,18 @@ def _print_agreement(report) -> None:
     console.print(f"Coders: {', '.join(report.coders) or 'none'}. Answers to code: {report.answers}; coded: "
                   f"{report.coded}; double-coded: {report.double_coded} ({share}).", highlight=False)
     t = Table(header_style="bold", title="Agreement", title_justify="left")
-    for c in ("Code", "Answers", "Coders", "Agreement", "Cohen's kappa", "Krippendorff's alpha"):
+    for c in ("Code", "Answers", "Coders", "Agreement", "Cohen's kappa", "Fleiss' kappa", "Krippendorff's alpha"):
         t.add_column(c, justify="left" if c == "Code" else "right")
     for c in report.by_code:
-        t.add_row("all codes" if c.code == "_all" else c.code, str(c.units), str(c.coders),
-                  _num(c.agreement, pct=True), _num(c.kappa), _num(c.alpha))
+        t.add_row(_code_name(c.code), str(c.units), str(c.coders),
+                  _num(c.agreement, pct=True), _num(c.kappa), _num(c.fleiss_kappa), _num(c.alpha))
     console.print(t)
+    fleiss = [c for c in report.by_code if c.fleiss_units is not None]
+    if fleiss:
+        fewer = [f"{_code_name(c.code)} {c.fleiss_units} of {c.units}" for c in fleiss if c.fleiss_units < c.units]
+        console.print("Fleiss' kappa (three or more coders) counts only the answers that all of the code's "
+                      "coders decided" + (f": {'; '.join(fewer)}." if fewer else " (here: all of them)."),
+                      highlight=False)
     if not report.disagreements:
         console.print("No disagreement.")
         return

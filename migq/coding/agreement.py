@@ -1,6 +1,7 @@
-"""Intercoder agreement: Cohen's kappa (two coders) and Krippendorff's alpha (nominal, any number
-of coders, missing values allowed), computed here with numpy so the figures can be checked
-line by line against the published formulas (docs/coding.md).
+"""Intercoder agreement per code: Cohen's kappa (exactly two coders), Fleiss' kappa (three or more
+coders, on the units all of them decided) and Krippendorff's alpha (nominal, any number of coders,
+missing values allowed). The coefficients live in ``migq.coding.agreement_measures`` and are
+re-exported here.
 
 A *unit* is one decision to make: an (answer, code) pair; its value is 1 (the code applies) or
 0 (it does not). Per code, the units are the answers some coder decided on; overall, every
@@ -12,70 +13,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
+from migq.coding.agreement_measures import (_missing, category_counts, cohen_kappa, fleiss_kappa,
+                                            krippendorff_alpha_nominal)
+
+__all__ = ["ALL_CODES", "AgreementReport", "CodeAgreement", "Disagreement", "agreement_report",
+           "category_counts", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha_nominal"]
+
 ALL_CODES = "_all"
-
-
-def cohen_kappa(first, second) -> float:
-    """Cohen's kappa of two coders' values on the same units (NaN when chance agreement is 1).
-
-    kappa = (p_o - p_e) / (1 - p_e), with p_o the observed share of agreement and p_e the
-    agreement expected from each coder's own marginal shares.
-    """
-    a = pd.Series(list(first), dtype=object)
-    b = pd.Series(list(second), dtype=object)
-    if len(a) != len(b):
-        raise ValueError("the two coders must rate the same units")
-    keep = a.notna() & b.notna()
-    a, b = a[keep], b[keep]
-    n = len(a)
-    if n == 0:
-        return math.nan
-    p_o = float((a.to_numpy() == b.to_numpy()).mean())
-    share_a = a.value_counts() / n
-    share_b = b.value_counts() / n
-    p_e = float(sum(share_a.get(c, 0.0) * share_b.get(c, 0.0) for c in set(share_a.index) | set(share_b.index)))
-    if math.isclose(p_e, 1.0):
-        return math.nan
-    return (p_o - p_e) / (1.0 - p_e)
-
-
-def krippendorff_alpha_nominal(table) -> float:
-    """Krippendorff's alpha for nominal data.
-
-    ``table``: units in rows, coders in columns (a DataFrame or a 2-D array-like); missing
-    values are NaN/None. Units with fewer than two values are not pairable and drop out.
-    alpha = 1 - (n - 1) * sum_{c != k} o_ck / sum_{c != k} n_c * n_k, from the coincidence
-    matrix o (Krippendorff 2011, "Computing Krippendorff's Alpha-Reliability"). NaN when
-    there is no variation at all (expected disagreement 0).
-    """
-    frame = pd.DataFrame(table)
-    values = sorted({v for v in frame.to_numpy().ravel() if not _missing(v)}, key=str)
-    index = {v: i for i, v in enumerate(values)}
-    coincidences = np.zeros((len(values), len(values)))
-    for row in frame.itertuples(index=False):
-        present = [index[v] for v in row if not _missing(v)]
-        m = len(present)
-        if m < 2:
-            continue
-        counts = np.bincount(present, minlength=len(values)).astype(float)
-        # Each ordered pair of values from different coders, weighted 1/(m-1).
-        coincidences += (np.outer(counts, counts) - np.diag(counts)) / (m - 1)
-    n_c = coincidences.sum(axis=1)
-    n = n_c.sum()
-    if n <= 1:
-        return math.nan
-    observed = coincidences.sum() - np.trace(coincidences)
-    expected = (n_c.sum() ** 2 - (n_c ** 2).sum()) / (n - 1)
-    if expected == 0:
-        return math.nan
-    return float(1.0 - observed / expected)
-
-
-def _missing(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
 
 
 @dataclass(frozen=True)
@@ -86,6 +32,10 @@ class CodeAgreement:
     agreement: float | None  # share of those units where all coders agree
     kappa: float | None  # Cohen's kappa, only when exactly two coders decided on this code
     alpha: float | None  # Krippendorff's alpha (nominal)
+    # Fleiss' kappa, only when three or more coders decided on this code, computed on the
+    # fleiss_units answers that every one of them decided (Fleiss needs as many ratings per unit).
+    fleiss_kappa: float | None = None
+    fleiss_units: int | None = None  # None with fewer than three coders
 
     def to_dict(self) -> dict:
         return {k: _clean(v) for k, v in self.__dict__.items()}
@@ -165,11 +115,20 @@ def _figures(code: str, table: pd.DataFrame) -> CodeAgreement:
     table = table.dropna(axis=1, how="all")
     pairable = table[table.notna().sum(axis=1) >= 2]
     coders = table.shape[1]
+    fleiss, fleiss_units = None, None
+    if coders >= 3:
+        # Fleiss' kappa assumes the same number of ratings per unit: keep only the units every
+        # coder of this code decided (listwise deletion, as R's irr::kappam.fleiss does); alpha
+        # uses all pairable units.
+        complete = table.dropna(axis=0, how="any")
+        fleiss_units = len(complete)
+        if fleiss_units:
+            fleiss = _clean(fleiss_kappa(category_counts(complete)))
     if pairable.empty:
-        return CodeAgreement(code, 0, coders, None, None, None)
+        return CodeAgreement(code, 0, coders, None, None, None, fleiss, fleiss_units)
     agree = pairable.apply(lambda r: r.dropna().nunique() == 1, axis=1).mean()
     kappa = None
     if coders == 2:
         kappa = _clean(cohen_kappa(pairable.iloc[:, 0], pairable.iloc[:, 1]))
     return CodeAgreement(code, len(pairable), coders, float(agree), kappa,
-                         _clean(krippendorff_alpha_nominal(table)))
+                         _clean(krippendorff_alpha_nominal(table)), fleiss, fleiss_units)
