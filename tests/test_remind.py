@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from migq.errors import UsageError
+import migq.cli.followup_cmd  # noqa: F401  (registers the commands)
+from migq.cli.common import app
+from migq.errors import MigqError, UsageError
+from migq.followup import deliver
 from migq.followup.contacts_log import contacts_for
 from migq.followup.deliver import send_reminders, write_drafts
 from migq.followup.mailer import Mailer, smtp_settings
@@ -284,3 +287,218 @@ def test_smtp_settings_need_the_password_from_the_environment():
     assert "pw" not in repr(s)
     with pytest.raises(UsageError, match="HOST:PORT"):
         smtp_settings("mail.example.org")
+
+
+# --- At most once: the window between the server's acceptance and the database's record -----
+
+
+def _crash_on_record(monkeypatch):
+    """The server accepts the message, then recording 'sent' fails (as a lost database would)."""
+    def boom(*args, **kwargs):
+        raise MigqError("the database went away")
+
+    monkeypatch.setattr(deliver, "_mark_sent", boom)
+    return lambda: monkeypatch.setattr(deliver, "_mark_sent", _REAL_MARK_SENT)
+
+
+_REAL_MARK_SENT = deliver._mark_sent
+
+
+def _remind_cli(runner, db_url, *args, as_of=BEFORE + timedelta(days=1)):
+    return runner.invoke(app, ["remind", "--db", db_url, "--as-of", str(as_of), *args])
+
+
+def _sending_row(ws, iso3):
+    (row,) = [r for r in reminder_rows(ws.store) if r.iso3 == iso3]
+    return row
+
+
+def test_crash_after_acceptance_is_uncertain_never_resent_then_confirmed(ws, smtp, runner, db_url, tmp_path,
+                                                                        monkeypatch):
+    ws.smtp = smtp
+    monkeypatch.chdir(tmp_path)  # the CLI finds the forms in outbox/<key> there
+    restore = _crash_on_record(monkeypatch)
+    with pytest.raises(MigqError, match="accepted the reminder to DEU .* but recording it failed") as err:
+        ws.send(to=["DEU"])
+    assert "--confirm-sent DEU" in str(err.value)
+    restore()
+    assert len(smtp.messages) == 1
+    row = _sending_row(ws, "DEU")
+    assert (row.status, row.attempts) == ("sending", 1) and row.sent_at is not None
+    assert contacts_for(ws.store, "DEU") == []
+
+    smtp_arg = f"{smtp.settings.host}:{smtp.settings.port}"
+    for args in (["--send", "--smtp", smtp_arg], ["--send", "--smtp", smtp_arg, "--to", "FRA"], []):
+        r = _remind_cli(runner, db_url, *args)
+        assert r.exit_code == 3, r.output
+        assert "Uncertain:" in r.output and row.message_id in r.output
+        assert "mission.deu@example.org" in r.output and "migq remind --confirm-sent DEU" in r.output
+        assert "migq remind --resend DEU --send" in r.output
+        assert "1 reminder(s) may or may not have gone out (DEU)" in r.output
+    assert len(smtp.to("mission.deu@example.org")) == 1  # never sent again by itself
+    assert _sending_row(ws, "DEU").status == "sending"
+
+    r = _remind_cli(runner, db_url, "--confirm-sent", "deu", "--to", "DEU")
+    assert r.exit_code == 0, r.output
+    assert "Recorded 1 uncertain reminder(s) as sent (DEU)" in r.output and "Uncertain:" not in r.output
+    row = _sending_row(ws, "DEU")
+    assert (row.status, row.attempts) == ("sent", 1)
+    log = contacts_for(ws.store, "DEU")
+    assert [(e.channel, e.note) for e in log] == [("email", "reminder before sent (confirmed by hand)")]
+    with ws.store.read() as conn:
+        actions = [a for (a,) in conn.execute(select(schema.audit_log.c.action)
+                                              .where(schema.audit_log.c.iso3 == "DEU")).all()]
+    assert actions.count("reminder_sending") == 1 and actions.count("reminder_confirmed_sent") == 1
+
+    r = _remind_cli(runner, db_url, "--send", "--smtp", smtp_arg, "--to", "DEU")
+    assert r.exit_code == 0, r.output  # resolved: e-mailed less than --min-days ago, nothing sent
+    assert len(smtp.to("mission.deu@example.org")) == 1
+    r = _remind_cli(runner, db_url, "--confirm-sent", "DEU")
+    assert r.exit_code == 0 and "--confirm-sent DEU: no uncertain reminder to DEU" in r.output
+
+
+def test_crash_after_acceptance_then_resend_sends_it_once_more(ws, smtp, runner, db_url, tmp_path, monkeypatch):
+    ws.smtp = smtp
+    monkeypatch.chdir(tmp_path)
+    restore = _crash_on_record(monkeypatch)
+    with pytest.raises(MigqError):
+        ws.send(to=["DEU"])
+    restore()
+    message_id = _sending_row(ws, "DEU").message_id
+    smtp_arg = f"{smtp.settings.host}:{smtp.settings.port}"
+
+    r = _remind_cli(runner, db_url, "--resend", "DEU")  # a dry run only says it would
+    assert r.exit_code == 3 and "would be sent again with --send" in r.output
+    assert len(smtp.messages) == 1
+    r = _remind_cli(runner, db_url, "--confirm-sent", "DEU", "--resend", "DEU")
+    assert r.exit_code == 2 and "choose one" in r.output
+
+    r = _remind_cli(runner, db_url, "--send", "--smtp", smtp_arg, "--resend", "DEU", "--to", "DEU")
+    assert r.exit_code == 0, r.output
+    assert "Sent 1 reminder(s)" in r.output
+    copies = smtp.to("mission.deu@example.org")
+    assert len(copies) == 2 and {m["Message-ID"] for m in copies} == {message_id}  # the same message
+    row = _sending_row(ws, "DEU")
+    assert (row.status, row.attempts) == ("sent", 2)
+    assert [e.note for e in contacts_for(ws.store, "DEU")] == ["reminder before sent"]
+
+    r = _remind_cli(runner, db_url, "--send", "--smtp", smtp_arg, "--resend", "DEU", "--to", "DEU")
+    assert r.exit_code == 0 and "--resend DEU: no uncertain reminder" in r.output
+    assert len(smtp.messages) == 2
+
+
+def test_a_process_killed_between_acceptance_and_commit(ws, smtp, db_url, tmp_path):
+    """A real crash: the server stores the message, then kills the sending process before it
+    answers; the next run sends nothing and reports the reminder as uncertain."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    victim = {}
+
+    class KillingInbox(Inbox):
+        async def handle_DATA(self, server, session, envelope):
+            answer = await super().handle_DATA(server, session, envelope)
+            os.kill(victim["pid"], signal.SIGKILL)  # accepted, and the client dies before the 250
+            return answer
+
+    from aiosmtpd.controller import Controller
+
+    inbox = KillingInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        cmd = [sys.executable, "-m", "migq", "remind", "--db", db_url, "--as-of", str(BEFORE), "--to", "DEU",
+               "--send", "--smtp", f"127.0.0.1:{controller.port}"]
+        proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        victim["pid"] = proc.pid
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == -signal.SIGKILL, out.decode(errors="replace")
+        assert len(inbox.messages) == 1
+        row = _sending_row(ws, "DEU")
+        assert row.status == "sending"
+
+        again = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert again.returncode == 3, again.stdout + again.stderr
+        assert row.message_id in again.stdout and "Uncertain:" in again.stdout
+        assert len(inbox.messages) == 1
+    finally:
+        controller.stop()
+
+
+def test_no_answer_from_the_server_is_uncertain_not_failed(ws, smtp):
+    class Hangup(Inbox):
+        async def handle_DATA(self, server, session, envelope):
+            await super().handle_DATA(server, session, envelope)
+            server.transport.close()  # the message is in, the answer never comes
+            return "250 OK"
+
+    from aiosmtpd.controller import Controller
+
+    inbox = Hangup()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        ws.smtp = smtp
+        plan = ws.send(to=["DEU", "ESP"], settings=smtp_settings(f"127.0.0.1:{controller.port}"))
+        assert {i.iso3: i.outcome for i in plan.items} == {"DEU": "uncertain", "ESP": "uncertain"}
+        assert "no answer from the mail server" in plan.items[0].error
+        assert {r.status for r in reminder_rows(ws.store)} == {"sending"}
+        assert all("no answer from the mail server" in r.last_error for r in reminder_rows(ws.store))
+        assert sorted(i.iso3 for i in plan.uncertain()) == ["DEU", "ESP"]
+    finally:
+        controller.stop()
+    again = ws.send(as_of=BEFORE + timedelta(days=1), to=["DEU", "ESP"])
+    assert {i.action for i in again.items} == {"uncertain"} and smtp.messages == []
+
+
+def test_a_reply_does_not_cancel_an_uncertain_reminder(ws, smtp, monkeypatch):
+    ws.smtp = smtp
+    restore = _crash_on_record(monkeypatch)
+    with pytest.raises(MigqError):
+        ws.send(to=["ESP"])
+    restore()
+    add_reply(ws.store, ws.qid, "ESP", {}, BEFORE + timedelta(days=1))
+    plan = ws.send(as_of=BEFORE + timedelta(days=2))
+    (esp,) = [i for i in plan.items if i.iso3 == "ESP"]
+    assert esp.action == "uncertain" and "replied on" in esp.reason and esp.replied_on is not None
+    assert _sending_row(ws, "ESP").status == "sending" and plan.uncertain() == [esp]
+    assert len(smtp.to("mission.esp@example.org")) == 1
+
+    # A person says it did not go out: it is cancelled (they replied), not sent.
+    plan = ws.send(as_of=BEFORE + timedelta(days=2), resend=["ESP"])
+    (esp,) = [i for i in plan.items if i.iso3 == "ESP"]
+    assert (esp.action, esp.outcome) == ("cancel", "cancelled")
+    assert _sending_row(ws, "ESP").status == "cancelled" and len(smtp.to("mission.esp@example.org")) == 1
+
+
+def test_a_reminder_another_run_is_sending_is_left_alone(ws, smtp):
+    """While one run waits for the server's answer, a second run sees the claim, sends nothing
+    and reports the reminder uncertain; the first then records it sent."""
+    from aiosmtpd.controller import Controller
+
+    ws.smtp = smtp
+    stale = ws.plan(to=["DEU", "FRA"])  # the second analyst planned before the first claimed
+    second = {}
+
+    class Slow(Inbox):
+        async def handle_DATA(self, server, session, envelope):
+            if "plan" not in second:  # the first message: run the second analyst meanwhile
+                with Mailer(smtp.settings) as m:
+                    second["plan"] = send_reminders(ws.store, stale, m, ws.out, from_addr=SENDER,
+                                                    templates_dir=ws.templates)
+            return await super().handle_DATA(server, session, envelope)
+
+    first_server = Slow()
+    controller = Controller(first_server, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        first = ws.send(to=["DEU"], settings=smtp_settings(f"127.0.0.1:{controller.port}"))
+    finally:
+        controller.stop()
+    assert [(i.iso3, i.outcome) for i in first.items] == [("DEU", "sent")]
+    outcomes = {i.iso3: (i.outcome, i.status) for i in second["plan"].items}
+    assert outcomes["DEU"] == ("uncertain", "sending") and outcomes["FRA"] == ("sent", "sent")
+    assert len(first_server.messages) == 1 and smtp.to("mission.deu@example.org") == []
+    assert _sending_row(ws, "DEU").status == "sent"

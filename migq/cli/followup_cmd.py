@@ -153,13 +153,18 @@ def remind(
     out: Path = typer.Option(Path("outbox") / "reminders", "--out", help="Folder for the reminder messages (.eml)."),
     templates: Path = typer.Option(Path("templates"), "--templates", help="Folder of your own templates (they take precedence over the defaults)."),
     init_templates: bool = typer.Option(False, "--init-templates", help="Copy the default templates to --templates for editing, then stop."),
+    confirm_sent: Optional[List[str]] = typer.Option(None, "--confirm-sent", metavar="ISO3", help="These uncertain reminders did go out (you checked the mail server's log or asked): record them as sent. ISO3 codes, comma-separated or repeated; recorded with or without --send."),
+    resend: Optional[List[str]] = typer.Option(None, "--resend", metavar="ISO3", help="These uncertain reminders did not go out: send the same message again (with --send). ISO3 codes, comma-separated or repeated."),
     as_of: Optional[str] = AsOfOption,
     questionnaire: Optional[str] = QuestionnaireKeyOption,
     db: Optional[str] = DbOption,
 ) -> None:
     """Remind recipients who have not replied: a message in their language, To the mission,
     Cc the focal points, the form attached again. Dry run by default (drafts in --out);
-    --send sends them one by one, each recorded, a failed one retried by the next run."""
+    --send sends them one by one, each recorded, a failed one retried by the next run.
+    A reminder that may or may not have gone out (a run stopped while sending it) is never
+    sent again by itself: it is listed until --confirm-sent or --resend resolves it, and the
+    command exits 3 while any is left."""
     from migq.followup import reminder_message as rm
 
     if init_templates:
@@ -176,12 +181,15 @@ def remind(
         if not smtp:
             raise typer.BadParameter("--send needs the mail server: add --smtp HOST:PORT.", param_hint="--smtp")
         settings = smtp_settings(smtp, starttls=starttls, user=smtp_user)
+    resolve = {"confirm_sent": [c for v in confirm_sent or () for c in split_codes(v)],
+               "resend": [c for v in resend or () for c in split_codes(v)]}
     _run_remind(kind, split_codes(to), min_days, settings, sender, outbox, out, templates,
-                parse_date_option(as_of, "--as-of"), questionnaire, db)
+                parse_date_option(as_of, "--as-of"), questionnaire, db, resolve)
 
 
-def _run_remind(kind, to, min_days, settings, sender, outbox, out, templates, when, questionnaire, db) -> None:
-    from migq.followup.deliver import send_reminders, write_drafts
+def _run_remind(kind, to, min_days, settings, sender, outbox, out, templates, when, questionnaire, db,
+                resolve) -> None:
+    from migq.followup.deliver import confirm_sent, send_reminders, write_drafts
     from migq.followup.mailer import Mailer
     from migq.followup.remind import plan_reminders
     from migq.followup.status import resolve_questionnaire
@@ -190,8 +198,9 @@ def _run_remind(kind, to, min_days, settings, sender, outbox, out, templates, wh
     with open_store(db) as store:
         qid, q = resolve_questionnaire(store, questionnaire)
         plan = plan_reminders(store, qid, q, forms_dir=outbox or Path("outbox") / q.key, as_of=when,
-                              template=kind, min_days=min_days, to=to)
+                              template=kind, min_days=min_days, to=to, **resolve)
         if settings is None:
+            confirm_sent(store, plan)  # a record only: nothing is sent
             write_drafts(plan, out, from_addr=sender, templates_dir=templates)
         else:
             with Mailer(settings) as mailer:
@@ -201,6 +210,8 @@ def _run_remind(kind, to, min_days, settings, sender, outbox, out, templates, wh
 
 def _remind_report(plan, *, sent: bool, out: Path) -> None:
     from rich.table import Table
+
+    from migq.cli.common import fail
 
     t = Table(title=f"Reminders for {plan.questionnaire.key} as of {plan.as_of}", title_justify="left")
     for col in ("ISO3", "Recipient", "Action", "Template", "Lang", "To", "Cc", "Result"):
@@ -219,21 +230,68 @@ def _remind_report(plan, *, sent: bool, out: Path) -> None:
         console.print(f"Phone them (no e-mail address on file): {', '.join(i.iso3 for i in phone)}.", highlight=False)
     if counts["skip"]:
         console.print(f"{counts['skip']} skipped (see the Result column).", highlight=False)
+    for note in plan.notes:
+        console.print(note, highlight=False, markup=False)
+    confirmed = [i.iso3 for i in plan.items if i.outcome == "recorded as sent"]
+    if confirmed:
+        console.print(f"Recorded {len(confirmed)} uncertain reminder(s) as sent ({', '.join(confirmed)}); "
+                      "each is logged as an e-mail contact.", highlight=False)
+    uncertain = plan.uncertain()
+    failed = []
     if not sent:
         if counts["remind"]:
             console.print(f"Dry run: {counts['remind']} draft(s) written to {out}. "
                           "Check them, then add --send --smtp HOST:PORT to send.", highlight=False)
         if counts["retry"]:
             console.print(f"{counts['retry']} earlier reminder(s) not yet delivered will be retried with --send.", highlight=False)
-        return
-    done = [i for i in plan.items if i.outcome == "sent"]
-    failed = [i for i in plan.items if i.outcome in ("failed", "not attempted")]
-    console.print(f"Sent {len(done)} reminder(s); each is logged as an e-mail contact.", highlight=False)
+    else:
+        done = [i for i in plan.items if i.outcome == "sent"]
+        failed = [i for i in plan.items if i.outcome in ("failed", "not attempted")]
+        console.print(f"Sent {len(done)} reminder(s); each is logged as an e-mail contact.", highlight=False)
+    if uncertain:
+        _uncertain_report(uncertain)
     if failed:
-        from migq.cli.common import fail
+        error = fail(f"{len(failed)} reminder(s) not sent ({', '.join(i.iso3 for i in failed)}); they stay "
+                     "pending and the next 'migq remind --send' retries them with the same message.")
+        if not uncertain:
+            raise error
+    if uncertain:
+        raise fail(f"{len(uncertain)} reminder(s) may or may not have gone out "
+                   f"({', '.join(i.iso3 for i in uncertain)}): they are not sent again by themselves. "
+                   "Resolve each with --confirm-sent or --resend (see above).", code=UNCERTAIN_EXIT)
 
-        raise fail(f"{len(failed)} reminder(s) not sent ({', '.join(i.iso3 for i in failed)}); they stay "
-                   "pending and the next 'migq remind --send' retries them with the same message.")
+
+UNCERTAIN_EXIT = 3  # uncertain reminders remain: a person must say whether they went out
+
+
+def _uncertain_report(items) -> None:
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc)
+    say = lambda text: console.print(text, highlight=False, markup=False, soft_wrap=True)  # noqa: E731
+    console.print(f"[bold]Uncertain:[/] {len(items)} reminder(s) may or may not have gone out: handed (or "
+                  "being handed) to the mail server, the result never recorded. They are not sent again "
+                  "by themselves.", highlight=False)
+    for i in items:
+        say(f"  {i.iso3} {i.name}: to {', '.join(i.to) or '?'}" + (f", cc {', '.join(i.cc)}" if i.cc else ""))
+        when = i.attempted_at.strftime("%Y-%m-%d %H:%M UTC") if i.attempted_at else "at an unknown time"
+        say(f"    attempt {i.attempts} began {when}; Message-ID {i.message_id}")
+        if i.message_path:
+            say(f"    message file: {i.message_path}")
+        if i.error or i.last_error:
+            say(f"    {i.error or i.last_error}")
+        if i.replied_on:
+            say(f"    They replied on {i.replied_on}: if it did not go out, --resend cancels it instead of sending it.")
+        if i.attempted_at and (now - i.attempted_at).total_seconds() < 15 * 60:
+            minutes = int((now - i.attempted_at).total_seconds() // 60)
+            say(f"    That attempt began {minutes} minute(s) ago: if another run is still sending it, "
+                "wait for that run to finish before resolving it.")
+    codes = ",".join(i.iso3 for i in items)
+    say("  To resolve: check the mail server's sent log for the Message-ID, or ask the recipient whether "
+        "it arrived. Then")
+    say(f"    migq remind --confirm-sent {codes}    if it went out: recorded as sent, logged as an e-mail contact")
+    say(f"    migq remind --resend {codes} --send --smtp HOST:PORT    if it did not: the same message "
+        "(same Message-ID) is sent again")
 
 
 @app.command()
