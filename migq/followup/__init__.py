@@ -18,7 +18,7 @@ _EXPORTS = {
     "reply_timeline": "timeline", "timeline_from_statuses": "timeline", "write_chart": "timeline",
     "text_lines": "timeline", "sparkline": "timeline", "Timeline": "timeline",
     "plan_reminders": "remind", "ReminderPlan": "remind", "ReminderItem": "remind",
-    "write_drafts": "deliver", "send_reminders": "deliver",
+    "write_drafts": "deliver", "send_reminders": "deliver", "confirm_sent": "deliver",
     "init_templates": "reminder_message", "load_template": "reminder_message",
     "Mailer": "mailer", "SmtpSettings": "mailer", "smtp_settings": "mailer",
 }

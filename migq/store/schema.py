@@ -191,7 +191,9 @@ contact_log = Table(
 Index("ix_contact_log_iso3", contact_log.c.iso3)
 
 # Reminder outbox: a message is pending until the SMTP server accepted it; never lost, never
-# sent twice (status moves pending -> sent exactly once, under a row lock).
+# sent twice unknowingly. status: pending -> sending (committed before the server is asked;
+# sent_at holds when the attempt began) -> sent, or failed (refused, retried) / cancelled. A row
+# left 'sending' may or may not have gone out: a person confirms or resends it (docs/follow-up.md).
 reminders = Table(
     "reminders",
     metadata,
