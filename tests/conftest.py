@@ -7,7 +7,6 @@ it). Each test gets a database of its own, cloned from a migrated template so it
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 
@@ -40,31 +39,23 @@ def _admin_engine():
 _TEMPLATE = {"made": False, "name": f"migq_template_{os.getpid()}"}
 
 
-def _pg_database() -> tuple[str, callable]:
+def _template() -> str:
+    """This process's migrated template database, made on first use."""
     from sqlalchemy import text
 
-    admin = _admin_engine()
-    base = PG_URL.rsplit("/", 1)[0]
     template = _TEMPLATE["name"]
     if not _TEMPLATE["made"]:
         from migq.store.db import open_store
 
+        admin = _admin_engine()
         with admin.connect() as c:
             c.execute(text(f"DROP DATABASE IF EXISTS {template}"))
             c.execute(text(f"CREATE DATABASE {template}"))
-        with open_store(base + "/" + template):
+        admin.dispose()
+        with open_store(PG_URL.rsplit("/", 1)[0] + "/" + template):
             pass
         _TEMPLATE["made"] = True
-    name = "t_" + uuid.uuid4().hex[:12]
-    with admin.connect() as c:
-        c.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
-
-    def drop():
-        with admin.connect() as c:
-            c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
-
-    return base + "/" + name, drop
+    return template
 
 
 @pytest.fixture(params=BACKENDS)
@@ -77,9 +68,10 @@ def db_url(request, tmp_path):
         if os.environ.get("CI"):
             pytest.fail("MIGQ_TEST_POSTGRES_URL is not set on CI: .ci/run must start PostgreSQL")
         pytest.skip("no PostgreSQL server: set MIGQ_TEST_POSTGRES_URL (see .ci/run)")
-    url, drop = _pg_database()
-    yield url
-    drop()
+    from storetools import scratch_pg_database
+
+    with scratch_pg_database(PG_URL, "t_", template=_template()) as url:
+        yield url
 
 
 @pytest.fixture

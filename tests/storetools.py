@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import uuid
+from contextlib import contextmanager
 from datetime import date
+from typing import Iterator
 
-from sqlalchemy import insert
+from sqlalchemy import create_engine, insert, text
 
 from migq.questionnaire import Choice, Code, Position, Question, Questionnaire
 from migq.store import schema
@@ -104,3 +107,21 @@ def sample_questionnaire(form_id: str = "hld-followup", version: str = "2008.1")
                          default_language="en", languages=("en", "fr", "es"), items=items,
                          deadline=date(2008, 4, 30), positions=positions,
                          codes=(Code("regional", _labels("Regional consultations"), ("comments",)),))
+
+
+@contextmanager
+def scratch_pg_database(server_url: str, prefix: str, template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database on the server of ``server_url`` (empty, or a copy of
+    ``template``), dropped afterwards, whatever the test left connected; yields its URL."""
+    base = server_url.rsplit("/", 1)[0]
+    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1) + "/postgres",
+                          isolation_level="AUTOCOMMIT")
+    name = prefix + uuid.uuid4().hex[:12]
+    with admin.connect() as c:
+        c.execute(text(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else "")))
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import OperationalError
 
 import migq.cli.ops_cmd  # noqa: F401  (registers doctor and backup on the app)
@@ -22,6 +22,7 @@ from migq.store import schema
 from migq.store.db import open_store
 from migq.store.replies import store_reply
 from opstools import bundled_questionnaire_id, make_reply, spawn_worker
+from storetools import scratch_pg_database
 
 
 @pytest.fixture
@@ -175,25 +176,12 @@ def test_a_backup_that_cannot_be_recorded_is_kept_and_reported(filled, tmp_path,
 
 def _restored_rows(url: str, archive) -> tuple[dict[str, int], list[dict]]:
     """Restore the archive into a new database: its rows per table and its backup entries."""
-    import uuid
-
-    base = url.rsplit("/", 1)[0]
-    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1) + "/postgres",
-                          isolation_level="AUTOCOMMIT")
-    name = "r_" + uuid.uuid4().hex[:12]
-    with admin.connect() as c:
-        c.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        env = pg_environment(f"{base}/{name}")
-        subprocess.run([find_pg_tool("pg_restore"), "--no-owner", "--dbname", name, str(archive)], env=env,
-                       check=True, capture_output=True)
-        with open_store(f"{base}/{name}") as restored:
+    with scratch_pg_database(url, "r_") as restored_url:
+        subprocess.run([find_pg_tool("pg_restore"), "--no-owner", "--dbname", restored_url.rsplit("/", 1)[1],
+                        str(archive)], env=pg_environment(restored_url), check=True, capture_output=True)
+        with open_store(restored_url) as restored:
             assert [c.name for c in run_checks(restored) if not c.ok] == []
-        return _rows(f"{base}/{name}"), _backups_recorded(f"{base}/{name}")
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+        return _rows(restored_url), _backups_recorded(restored_url)
 
 
 def test_backups_taken_while_another_process_ingests_hold_whole_replies(store, tmp_path):

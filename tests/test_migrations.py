@@ -4,17 +4,17 @@ silently at the old version, and the migrations build exactly the schema that sc
 from __future__ import annotations
 
 import os
-import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, func, insert, select, text, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from migq.cli import app
 from migq.errors import MigqError
 from migq.store import migrate, schema
 from migq.store.db import open_store, utcnow
+from storetools import scratch_pg_database
 
 PG_URL = os.environ.get("MIGQ_TEST_POSTGRES_URL")
 
@@ -27,16 +27,8 @@ def empty_db_url(request, tmp_path):
         return
     if not PG_URL:
         pytest.skip("no PostgreSQL server: set MIGQ_TEST_POSTGRES_URL")
-    base = PG_URL.rsplit("/", 1)[0]
-    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1) + "/postgres",
-                          isolation_level="AUTOCOMMIT")
-    name = "m_" + uuid.uuid4().hex[:12]
-    with admin.connect() as c:
-        c.execute(text(f"CREATE DATABASE {name}"))
-    yield f"{base}/{name}"
-    with admin.connect() as c:
-        c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    with scratch_pg_database(PG_URL, "m_") as url:
+        yield url
 
 
 def _fill_first_schema(store) -> None:
