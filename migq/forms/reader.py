@@ -80,24 +80,39 @@ def read_identity(book: Book) -> tuple[dict[str, str] | None, str | None]:
     return (found, "properties") if found else (None, None)
 
 
-_NAMES: dict[int, tuple[Questionnaire, tuple[str, ...]]] = {}
+class _PerObject:
+    """Values computed once per live object, found by identity (a questionnaire is costly to
+    hash); the object is kept with its value, so a reused id never returns a stale one."""
+
+    def __init__(self, limit: int):
+        self._items: dict[tuple, tuple[object, object]] = {}
+        self._limit = limit
+
+    def get(self, obj, make, *extra):
+        key = (id(obj), *extra)
+        cached = self._items.get(key)
+        if cached is None or cached[0] is not obj:
+            if len(self._items) > self._limit:
+                self._items.clear()
+            cached = self._items[key] = (obj, make())
+        return cached[1]
+
+
+_NAMES = _PerObject(limit=1000)
 
 
 def _answer_names(q: Questionnaire) -> tuple[str, ...]:
     """The defined names of a questionnaire's answer cells (computed once per questionnaire)."""
-    cached = _NAMES.get(id(q))
-    if cached is not None and cached[0] is q:
-        return cached[1]
-    if len(_NAMES) > 1000:
-        _NAMES.clear()
-    names = []
-    for question in q.questions:
-        if question.type == "select_multiple":
-            names += [answer_name(question.name, c.name) for c in question.choices]
-        else:
-            names.append(answer_name(question.name))
-    _NAMES[id(q)] = (q, tuple(names))
-    return _NAMES[id(q)][1]
+    def make() -> tuple[str, ...]:
+        names = []
+        for question in q.questions:
+            if question.type == "select_multiple":
+                names += [answer_name(question.name, c.name) for c in question.choices]
+            else:
+                names.append(answer_name(question.name))
+        return tuple(names)
+
+    return _NAMES.get(q, make)
 
 
 def choose_questionnaire(book: Book, identity: dict[str, str] | None, questionnaires: list[Questionnaire],
@@ -122,18 +137,12 @@ def choose_questionnaire(book: Book, identity: dict[str, str] | None, questionna
     return scored[0][2]
 
 
-_MATCHERS: dict[tuple[int, str], tuple[Question, normalize.ChoiceMatcher]] = {}
+_MATCHERS = _PerObject(limit=10_000)
 
 
 def _matcher(question: Question, lang: str, fallback: str) -> normalize.ChoiceMatcher:
     """Folding every label is the costly part of matching: do it once per question and language."""
-    key = (id(question), lang)
-    cached = _MATCHERS.get(key)
-    if cached is None or cached[0] is not question:
-        if len(_MATCHERS) > 10_000:
-            _MATCHERS.clear()
-        cached = _MATCHERS[key] = (question, normalize.ChoiceMatcher(question, lang, fallback))
-    return cached[1]
+    return _MATCHERS.get(question, lambda: normalize.ChoiceMatcher(question, lang, fallback), lang)
 
 
 class _FormReading:
