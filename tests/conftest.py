@@ -15,6 +15,12 @@ import pytest
 os.environ["COLUMNS"] = "200"
 os.environ["TERM"] = "dumb"
 
+# numpy (which openpyxl imports) would start a BLAS thread pool, and a process running threads
+# gets its reader workers from a template instead of forking itself (migq.forms.isolate_spawn):
+# keep the test process single-threaded, so tests take the path a CLI user's ingest takes.
+for _pool in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_pool, "1")
+
 PG_URL = os.environ.get("MIGQ_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"]
 

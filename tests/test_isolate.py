@@ -21,6 +21,44 @@ Q = Questionnaire(
 )
 
 
+@pytest.fixture
+def caller_fork(monkeypatch):
+    """Workers are forks of this process. Earlier tests in this process may have left idle
+    native threads (pyarrow's allocator and pool): they are counted as none here, as they never
+    touch a reader. That a threaded caller gets template workers is tested on its own."""
+    import migq.forms.isolate_spawn as spawn
+
+    monkeypatch.setattr(spawn, "threads_running", lambda: 1)
+    assert spawn.can_fork_caller()
+
+
+@pytest.fixture(params=["caller", "template"])
+def start(request, monkeypatch):
+    """How workers start: forks of this process, or forks of a template interpreter."""
+    import migq.forms.isolate_spawn as spawn
+
+    if request.param == "template":
+        monkeypatch.setattr(spawn, "can_fork_caller", lambda: False)
+    else:
+        request.getfixturevalue("caller_fork")
+    return request.param
+
+
+def started_as(reader) -> set[str]:
+    return {type(w.process).__name__ for w in reader._pool}
+
+
+STARTED = {"caller": {"ChildProcess"}, "template": {"ForkedProcess"}}
+
+
+@pytest.fixture
+def no_caller_fork(monkeypatch):
+    """For tests of starting interpreters: workers are not forks of this process."""
+    import migq.forms.isolate_spawn as spawn
+
+    monkeypatch.setattr(spawn, "can_fork_caller", lambda: False)
+
+
 @pytest.fixture(scope="module")
 def good():
     return fill_form(make_form(Q), {"sole": "Yes", "n": 3})
@@ -34,8 +72,9 @@ def outcomes(reader, good, names):
     return {item.file_name: outcome for item, outcome in reader.read_many(items(good, names))}
 
 
-def test_reads_a_batch_in_parallel(good):
+def test_reads_a_batch_in_parallel(good, start):
     with IsolatedReader(workers=2) as reader:
+        assert started_as(reader) == STARTED[start]
         got = outcomes(reader, good, [f"{i}.xlsx" for i in range(5)])
         assert {name: r.answers["sole"].value for name, r in got.items()} == {f"{i}.xlsx": "yes" for i in range(5)}
         assert reader.read(good, "xlsx", "one.xlsx", [Q]).answers["n"].value == "3"
@@ -60,12 +99,13 @@ def test_not_a_form_comes_back_as_the_readers_own_error(good):
     ("hang", "reader_timeout", "took longer than 0.5 seconds", {"timeout_s": 0.5}),
     ("oom", "reader_out_of_memory", "ran out of memory", {"memory_bytes": 256 * 1024**2}),
 ])
-def test_a_misbehaving_reader_rejects_only_its_file(monkeypatch, good, fault, code, words, limits, workers):
+def test_a_misbehaving_reader_rejects_only_its_file(monkeypatch, good, fault, code, words, limits, workers, start):
     # With one worker, the file after bad.xlsx is queued behind it in the dying worker's pipe:
     # it must be read by the replacement, not blamed.
     monkeypatch.setenv(FAULT_VARIABLE, f"{fault}:bad.xlsx")
     with IsolatedReader(workers=workers, **limits) as reader:
         got = outcomes(reader, good, ["a.xlsx", "bad.xlsx", "b.xlsx", "c.xlsx"])
+        assert started_as(reader) == STARTED[start]  # replacements too
         bad = got.pop("bad.xlsx")
         assert isinstance(bad, RejectedFile) and bad.code == code
         assert str(bad) == f"bad.xlsx could not be read safely (the reader {words}): ask the sender to save it again as .xlsx and resend it." \
@@ -98,7 +138,7 @@ def test_a_caller_that_stops_early_leaves_no_worker_behind(good):
     assert all(p.poll() is not None for p in processes)
 
 
-def test_another_copy_of_migq_in_the_working_folder_is_not_what_the_workers_run(good, tmp_path, monkeypatch):
+def test_another_copy_of_migq_in_the_working_folder_is_not_what_the_workers_run(good, tmp_path, monkeypatch, no_caller_fork):
     impostor = tmp_path / "migq" / "forms"
     impostor.mkdir(parents=True)
     (tmp_path / "migq" / "__init__.py").write_text("")
@@ -109,7 +149,7 @@ def test_another_copy_of_migq_in_the_working_folder_is_not_what_the_workers_run(
         assert reader.read(good, "xlsx", "FRA.xlsx", [Q]).answers["sole"].value == "yes"
 
 
-def test_a_worker_that_cannot_start_quickly_is_started_the_ordinary_way(good, monkeypatch):
+def test_a_worker_that_cannot_start_quickly_is_started_the_ordinary_way(good, monkeypatch, no_caller_fork):
     import migq.forms.isolate_spawn as spawn
 
     monkeypatch.setattr(spawn, "_fast_path", lambda: ["/nonexistent"])  # no site-packages
@@ -120,7 +160,7 @@ def test_a_worker_that_cannot_start_quickly_is_started_the_ordinary_way(good, mo
         assert [(w.fast, w.forked) for w in reader._pool] == [(False, False)]
 
 
-def test_readers_that_cannot_start_at_all_stop_the_run_with_one_message(good, monkeypatch):
+def test_readers_that_cannot_start_at_all_stop_the_run_with_one_message(good, monkeypatch, no_caller_fork):
     import migq.forms.isolate_spawn as spawn
 
     monkeypatch.setattr(spawn, "WORKER_MODULE", "migq.forms.no_such_worker")
@@ -131,6 +171,9 @@ def test_readers_that_cannot_start_at_all_stop_the_run_with_one_message(good, mo
 
 
 def test_workers_are_forked_from_a_template_and_replaced_without_it_when_it_is_gone(monkeypatch, good):
+    import migq.forms.isolate_spawn as spawn
+
+    monkeypatch.setattr(spawn, "can_fork_caller", lambda: False)
     monkeypatch.setenv(FAULT_VARIABLE, "abort:bad.xlsx")
     with IsolatedReader(workers=1) as reader:
         assert [w.forked for w in reader._pool] == [True]
@@ -141,10 +184,97 @@ def test_workers_are_forked_from_a_template_and_replaced_without_it_when_it_is_g
         assert [w.forked for w in reader._pool] == [False]  # its replacement is a fresh interpreter
 
 
-def test_a_batch_of_crashing_files_is_rejected_quickly(monkeypatch, good):
-    """Workers lost to files are re-forked from the template, not restarted from scratch."""
+def test_a_batch_of_crashing_files_is_rejected_quickly(monkeypatch, good, start):
+    """Workers lost to files are forked again, not restarted from scratch."""
     monkeypatch.setenv(FAULT_VARIABLE, "abort")
     with IsolatedReader(workers=2) as reader:
         got = outcomes(reader, good, [f"{i}.xlsx" for i in range(12)])
         assert all(isinstance(r, RejectedFile) and r.code == "reader_crashed" for r in got.values())
-        assert len(got) == 12 and all(w.forked for w in reader._pool)
+        assert len(got) == 12 and started_as(reader) == STARTED[start]
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="forks the caller on Linux only")
+def test_a_worker_forked_from_the_caller_holds_nothing_of_the_callers(good, caller_fork, tmp_path):
+    import os
+    import signal
+    import time
+
+    marker = tmp_path / "handler-ran"
+    kept = open(tmp_path / "callers-file", "wb")  # like the caller's database
+    previous = signal.signal(signal.SIGUSR1, lambda *_: marker.write_text("ran"))  # a handler of the caller's
+    try:
+        with IsolatedReader(workers=2) as reader:
+            assert {r.answers["sole"].value for r in outcomes(reader, good, ["a.xlsx", "b.xlsx"]).values()} == {"yes"}
+            for worker in reader._pool:
+                pid = worker.process.pid
+                fds = os.listdir(f"/proc/{pid}/fd")
+                # its standard streams and its own two pipe ends: not the file, not the other
+                # worker's pipes (which would hide that worker's end-of-file from us)
+                assert len(fds) == 5
+                assert [os.readlink(f"/proc/{pid}/fd/{n}") for n in (0, 1, 2)] == ["/dev/null"] * 3
+            worker = reader._pool[0]
+            os.kill(worker.process.pid, signal.SIGUSR1)
+            deadline = time.monotonic() + 5
+            while worker.process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            # the signal's default action ended it: the caller's handler did not run there
+            assert worker.process.poll() == -signal.SIGUSR1 and not marker.exists()
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+        kept.close()
+
+
+def test_a_caller_running_threads_gets_workers_from_the_template(good):
+    import threading
+
+    import migq.forms.isolate_spawn as spawn
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not spawn.can_fork_caller()
+        with IsolatedReader(workers=1) as reader:
+            assert reader.read(good, "xlsx", "a.xlsx", [Q]).answers["sole"].value == "yes"
+            assert started_as(reader) == {"ForkedProcess"}
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_a_forked_worker_that_cannot_start_blames_no_file(good, caller_fork, monkeypatch):
+    import migq.forms.isolate_worker as worker_side
+
+    def broken(*_):
+        raise RuntimeError("cannot serve")
+
+    monkeypatch.setattr(worker_side, "serve", broken)  # runs in the forked child only
+    with IsolatedReader(workers=1) as reader:
+        got = outcomes(reader, good, ["a.xlsx", "b.xlsx"])
+        assert {name: r.answers["sole"].value for name, r in got.items()} == {"a.xlsx": "yes", "b.xlsx": "yes"}
+        assert [(w.fast, w.forked) for w in reader._pool] == [(False, False)]
+
+
+def test_the_command_line_process_forks_its_workers_itself(good, tmp_path):
+    """What `migq ingest` runs in is single-threaded (numpy's pools are not loaded), so its
+    workers are forks of it, not of a template interpreter started for the run."""
+    import subprocess
+    import sys
+
+    form = tmp_path / "FRA.xlsx"
+    form.write_bytes(good)
+    script = (
+        "import sys, migq.cli\n"
+        "from test_isolate_subject import Q\n"
+        "from migq.forms.isolate import IsolatedReader\n"
+        "with IsolatedReader(workers=1) as reader:\n"
+        f"    result = reader.read(open({str(form)!r}, 'rb').read(), 'xlsx', 'FRA.xlsx', [Q])\n"
+        "    print(type(reader._pool[0].process).__name__, result.answers['sole'].value)\n"
+    )
+    (tmp_path / "test_isolate_subject.py").write_text(
+        "import datetime\nfrom migq.questionnaire import Choice, Question, Questionnaire\n"
+        f"Q = {Q!r}\n")
+    env = {k: v for k, v in __import__("os").environ.items() if not k.endswith("_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.split() == ["ChildProcess", "yes"], done.stderr

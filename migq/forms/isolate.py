@@ -18,9 +18,10 @@ was queued behind one that killed its worker is not blamed; it goes to the next 
 Given guard limits, a worker also runs the guard (``migq.forms.guard``) on the file before
 reading it: the checks run in parallel, under the same limits, and hand the reader the parts
 they already inflated. Workers start when the reader is entered, so their start-up overlaps
-the caller's own; they are forked from one prepared interpreter, so a worker lost to a file is
-replaced in milliseconds (``migq.forms.isolate_spawn``). A worker that dies before it is ready
-blames no file. The worker side is ``migq.forms.isolate_worker``.
+the caller's own. Where it is safe they are forks of this process itself; otherwise they are
+forked from one prepared interpreter; either way a worker lost to a file is replaced in
+milliseconds (``migq.forms.isolate_spawn``). A worker's memory cap is counted on top of what it
+maps when it starts. A worker that dies before it is ready blames no file. The worker side is ``migq.forms.isolate_worker``.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class _Worker:
         self.tasks: deque[_Task] = deque()  # the first is being read; the rest wait in the pipe
         self.deadline = 0.0
         self.ready = False
+        self.said_goodbye = False
 
     def message(self, item: ReadItem, token: int) -> bytes:
         questionnaires = None if token in self.tokens else list(item.questionnaires)
@@ -125,12 +127,18 @@ class _Worker:
             pass  # the worker is gone: its end-of-file reports the crash
         self.tokens.add(token)
 
-    def stop(self, kill: bool = False) -> None:
-        if not kill and self.process.poll() is None:
+    def goodbye(self) -> None:
+        """Ask the worker to exit (it closes its pipe); ``stop`` then waits for it."""
+        if not self.said_goodbye and self.process.poll() is None:
+            self.said_goodbye = True
             try:
-                self.send_conn.send_bytes(b"")  # goodbye: the worker exits, closing its pipe
+                self.send_conn.send_bytes(b"")
             except OSError:
                 pass
+
+    def stop(self, kill: bool = False) -> None:
+        if not kill and self.process.poll() is None:
+            self.goodbye()
             self._drain(timeout_s=2)
         if self.process.poll() is None:
             self.process.kill()
@@ -157,6 +165,7 @@ class IsolatedReader:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.timeout_s, self.memory_bytes = timeout_s, memory_bytes
         self._fast = True  # start interpreters without 'site' until one fails to start that way
+        self._fork_caller = True  # fork this process itself while that is safe (see isolate_spawn)
         self._template: Template | None = None  # forks the workers; None: fresh interpreters
         self._template_tried = False
         self._pool: list[_Worker] = []
@@ -172,6 +181,8 @@ class IsolatedReader:
         self.close()
 
     def close(self) -> None:
+        for worker in self._pool:
+            worker.goodbye()  # all at once: they exit side by side
         while self._pool:
             self._pool.pop().stop()
         self._drop_template()
@@ -234,6 +245,11 @@ class IsolatedReader:
         worker.submit(original, item, token, worker.message(item, token), self.timeout_s)
 
     def _new_worker(self) -> _Worker:
+        if self._fork_caller and spawn.can_fork_caller():
+            try:
+                return _Worker(spawn.fork_caller(self.memory_bytes), self._fast, forked=True)
+            except OSError:
+                self._fork_caller = False
         if not self._template_tried:
             self._template_tried = True
             try:
@@ -263,7 +279,8 @@ class IsolatedReader:
             raise MigqError(f"the isolated reader processes cannot start (exit code {code}).",
                             hint=f"Check the installation: 'python -m {spawn.WORKER_MODULE}' must import; "
                                  "reinstall migq with its dependencies.")
-        self._fast = False
+        self._fast = self._fork_caller = False
+        self._template_tried = True
         self._drop_template()
         worker.stop(kill=True)
         feed.put_back([(t.original, t.item) for t in worker.tasks])

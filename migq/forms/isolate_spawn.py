@@ -1,4 +1,5 @@
-"""Starting reader workers: a fresh interpreter each, or forks of one prepared template.
+"""Starting reader workers: forks of this process, forks of one prepared template, or fresh
+interpreters.
 
 A worker must not be a fork of the caller's process (large, perhaps threaded) nor a
 multiprocessing spawn (which re-runs the caller's main script): it is a fresh interpreter that
@@ -10,6 +11,15 @@ own memory after the fork, and the template reaps its workers as they end. If th
 cannot be started or dies, workers are started as fresh interpreters again
 (``start_interpreter``). Requests travel on a SOCK_SEQPACKET socket pair, so each carries
 exactly its own pair of pipe ends.
+
+Where it is safe, a worker is simply a fork of this process (``fork_caller``): on Linux, while
+this process runs a single thread (forking a threaded process can leave a lock held forever in
+the child), once the readers import here. The fork costs about a millisecond where a template
+costs a tenth of a second to start, every run: what matters when ingests run one after another
+in one process. The child shares nothing live with us: it closes every inherited descriptor but
+its two pipe ends, points its standard streams at /dev/null, puts every signal handler back to
+the default, caps its memory and ends with ``os._exit``, so no handler, finaliser or buffer of
+ours ever runs in it. Otherwise a template is used.
 
 Interpreters start without 'site' (python -S), given this process's import path instead:
 'site' and the .pth files it runs are a good part of an interpreter's start. If a worker
@@ -84,6 +94,93 @@ def start_interpreter(memory_bytes: int | None, fast: bool) -> Spawned:
         os.close(child_r)
         os.close(child_w)  # so a dead child reads as end-of-file here
     return Spawned(process, send_fd, recv_fd, capacity)
+
+
+def threads_running() -> int:
+    """This process's threads, native ones included (BLAS pools, allocators'...); 0 if unknown."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            return next((int(line.split()[1]) for line in status if line.startswith(b"Threads:")), 0)
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def can_fork_caller() -> bool:
+    """Whether workers may be forks of this process: Linux, one thread, and the readers load."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork") or threads_running() != 1:
+        return False
+    from migq.forms import isolate_worker
+
+    try:
+        isolate_worker.load()  # once per process; a failure here falls back to the template
+    except (ImportError, SystemExit):
+        return False
+    return True
+
+
+def fork_caller(memory_bytes: int | None) -> Spawned:
+    """A worker forked from this process (check ``can_fork_caller`` first)."""
+    from migq.forms import isolate_worker
+
+    child_r, send_fd, recv_fd, child_w, capacity = _pipes()
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in (child_r, send_fd, recv_fd, child_w):
+            os.close(fd)
+        raise
+    if pid == 0:  # the worker: never returns into the caller's code
+        code = 1
+        try:
+            isolate_worker.detach(keep=(child_r, child_w))
+            isolate_worker.serve(child_r, child_w, memory_bytes)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(child_r)
+    os.close(child_w)  # so a dead child reads as end-of-file here
+    return Spawned(ChildProcess(pid), send_fd, recv_fd, capacity)
+
+
+class ChildProcess:
+    """A worker forked from this process: our own child, reaped here like a Popen's."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere: gone all the same
+                self.returncode = -1
+            else:
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def wait(self, timeout: float | None = None) -> int:
+        if timeout is None and self.returncode is None:
+            try:
+                _, status = os.waitpid(self.pid, 0)
+                self.returncode = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:
+                self.returncode = -1
+            return self.returncode
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(f"reader worker {self.pid}", timeout)
+            time.sleep(0.001)
+        return self.returncode
 
 
 class ForkedProcess:

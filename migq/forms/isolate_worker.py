@@ -35,14 +35,50 @@ def guard_and_read(data: bytes, kind: str, file_name: str, questionnaires: list[
 
 
 def _limit_memory(memory_bytes: int | None) -> None:
+    """Cap the address space at what the process already maps plus ``memory_bytes``: a worker
+    forked from a large caller starts with the caller's mappings, which are not the file's doing."""
     try:
         import resource
     except ImportError:  # not on this platform: time limits still apply
         return
     if memory_bytes:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
+        wanted = _mapped_bytes() + memory_bytes
+        limit = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _mapped_bytes() -> int:
+    """This process's virtual size now (Linux); 0 where it cannot be read."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def detach(keep: tuple[int, ...]) -> None:
+    """In a worker just forked from the caller: let go of everything of the caller's. Every
+    descriptor but ``keep`` is closed (the caller's database, terminal and other workers' pipes:
+    a pipe end held here would hide another worker's end-of-file), standard streams go to
+    /dev/null, and every signal handler the caller installed is put back to the default."""
+    import signal
+
+    for signum in signal.valid_signals():
+        try:
+            if callable(signal.getsignal(signum)):
+                signal.signal(signum, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    edges = sorted({2, *keep})
+    for low, high in zip(edges, edges[1:] + [os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536]):
+        os.closerange(low + 1, high)
 
 
 def _test_fault(fault: str | None, file_name: str) -> None:
@@ -79,7 +115,7 @@ def _answer(token_questionnaires: dict, task, fault: str | None):
         return ("failed", f"{type(exc).__name__}: {exc}"[:300])
 
 
-def _load() -> None:
+def load() -> None:
     """Load everything reading needs, before 'ready': start-up is not counted as reading time,
     and a worker that cannot load it fails now, where the parent starts workers another way
     (see migq.forms.isolate_spawn), instead of on a file that would then be blamed."""
@@ -130,7 +166,7 @@ def template(control_fd: int, memory_bytes: int | None) -> None:
     import signal
     import socket
 
-    _load()
+    load()
     # Reap each worker as it ends, so no zombie lingers and its CPU time is counted (a parent
     # waiting for the template then sees its workers' usage too).
     signal.signal(signal.SIGCHLD, lambda *_: _reap(block=False))
@@ -173,7 +209,7 @@ def _reap(block: bool) -> None:
 
 
 def main(read_fd: int, write_fd: int, memory_bytes: int | None) -> None:
-    _load()
+    load()
     serve(read_fd, write_fd, memory_bytes)
 
 

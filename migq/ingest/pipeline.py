@@ -134,16 +134,21 @@ class _Context:
 
     def __init__(self, store, roster, questionnaires, all_keys, options: IngestOptions):
         from migq.forms.guard import GuardLimits
-        from migq.store.register import all_dispatches
 
         self.store, self.roster, self.keys, self.options = store, roster, all_keys, options
         self.by_key = {(q.form_id, q.version): (qid, q) for qid, q in questionnaires}
         self.questionnaire_list = [q for _, q in questionnaires]
         max_rows, max_cols = _sheet_bounds(questionnaires)
         self.limits = GuardLimits(max_sheet_rows=max_rows, max_sheet_cols=max_cols)
-        # The register, read once: looking it up per file cost a transaction each.
-        self.dispatches = {d.issue_id: d for d in all_dispatches(store)}
         self.counts: dict[str, int] = {}
+
+    @functools.cached_property
+    def dispatches(self) -> dict:
+        """The register, read once, when the first form is back: looking it up per file cost a
+        transaction each, and reading it before the first file went out kept the workers idle."""
+        from migq.store.register import all_dispatches
+
+        return {d.issue_id: d for d in all_dispatches(self.store)}
 
     @classmethod
     def for_store(cls, store, options: IngestOptions) -> "_Context":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from sqlalchemy import inspect, text
@@ -22,6 +23,7 @@ def _config(conn: Connection):
     return cfg
 
 
+@functools.lru_cache(maxsize=1)  # the scripts ship with the package: read them once per process
 def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
