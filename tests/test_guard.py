@@ -317,6 +317,11 @@ def test_a_dtd_in_the_workbook_part_is_refused(tmp_path, scan_mode):
     assert "xl/workbook.xml" in str(err)
 
 
+@pytest.mark.parametrize("part", [b'<!doctype x><x/>', b'<x/><!EnTiTy y "z">', b'<x><!-- a comment --></x><!DocType x>'])
+def test_a_declaration_in_any_letter_case_is_refused(tmp_path, scan_mode, part):
+    rejected(put(tmp_path, "case.xlsx", rezip(xlsx_bytes(), {"docProps/core.xml": part})), "dtd")
+
+
 def test_an_entity_split_across_two_chunks_is_still_seen(tmp_path, monkeypatch):
     monkeypatch.setattr(guard_zip, "WHOLE_PART", 0)
     part = b"<root>" + b"x" * (guard_zip.CHUNK - 4 - 6) + b'<!ENTITY x "y"><root/>'
