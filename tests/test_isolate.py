@@ -32,15 +32,18 @@ def caller_fork(monkeypatch):
     assert spawn.can_fork_caller()
 
 
-@pytest.fixture(params=["caller", "template"])
-def start(request, monkeypatch):
-    """How workers start: forks of this process, or forks of a template interpreter."""
+@pytest.fixture
+def no_caller_fork(monkeypatch):
+    """For tests of starting interpreters: workers are not forks of this process."""
     import migq.forms.isolate_spawn as spawn
 
-    if request.param == "template":
-        monkeypatch.setattr(spawn, "can_fork_caller", lambda: False)
-    else:
-        request.getfixturevalue("caller_fork")
+    monkeypatch.setattr(spawn, "can_fork_caller", lambda: False)
+
+
+@pytest.fixture(params=["caller", "template"])
+def start(request):
+    """How workers start: forks of this process, or forks of a template interpreter."""
+    request.getfixturevalue("caller_fork" if request.param == "caller" else "no_caller_fork")
     return request.param
 
 
@@ -49,14 +52,6 @@ def started_as(reader) -> set[str]:
 
 
 STARTED = {"caller": {"ChildProcess"}, "template": {"ForkedProcess"}}
-
-
-@pytest.fixture
-def no_caller_fork(monkeypatch):
-    """For tests of starting interpreters: workers are not forks of this process."""
-    import migq.forms.isolate_spawn as spawn
-
-    monkeypatch.setattr(spawn, "can_fork_caller", lambda: False)
 
 
 @pytest.fixture(scope="module")
@@ -170,10 +165,7 @@ def test_readers_that_cannot_start_at_all_stop_the_run_with_one_message(good, mo
     assert "reinstall migq" in err.value.hint
 
 
-def test_workers_are_forked_from_a_template_and_replaced_without_it_when_it_is_gone(monkeypatch, good):
-    import migq.forms.isolate_spawn as spawn
-
-    monkeypatch.setattr(spawn, "can_fork_caller", lambda: False)
+def test_workers_are_forked_from_a_template_and_replaced_without_it_when_it_is_gone(monkeypatch, good, no_caller_fork):
     monkeypatch.setenv(FAULT_VARIABLE, "abort:bad.xlsx")
     with IsolatedReader(workers=1) as reader:
         assert [w.forked for w in reader._pool] == [True]

@@ -21,7 +21,8 @@ they already inflated. Workers start when the reader is entered, so their start-
 the caller's own. Where it is safe they are forks of this process itself; otherwise they are
 forked from one prepared interpreter; either way a worker lost to a file is replaced in
 milliseconds (``migq.forms.isolate_spawn``). A worker's memory cap is counted on top of what it
-maps when it starts. A worker that dies before it is ready blames no file. The worker side is ``migq.forms.isolate_worker``.
+maps when it starts. A worker that dies before it is ready blames no file. The worker side is
+``migq.forms.isolate_worker``.
 """
 
 from __future__ import annotations

@@ -1,25 +1,24 @@
 """Starting reader workers: forks of this process, forks of one prepared template, or fresh
 interpreters.
 
-A worker must not be a fork of the caller's process (large, perhaps threaded) nor a
-multiprocessing spawn (which re-runs the caller's main script): it is a fresh interpreter that
-loads only the readers. Loading them is most of a worker's start, so the reader starts one
-such interpreter as a *template*, which loads everything once and then forks a worker for each
-request: the workers cost one start instead of one each, and a worker lost to a hostile file is
-replaced in milliseconds. The template is single-threaded when it forks, each worker caps its
-own memory after the fork, and the template reaps its workers as they end. If the template
-cannot be started or dies, workers are started as fresh interpreters again
-(``start_interpreter``). Requests travel on a SOCK_SEQPACKET socket pair, so each carries
-exactly its own pair of pipe ends.
-
 Where it is safe, a worker is simply a fork of this process (``fork_caller``): on Linux, while
 this process runs a single thread (forking a threaded process can leave a lock held forever in
 the child), once the readers import here. The fork costs about a millisecond where a template
-costs a tenth of a second to start, every run: what matters when ingests run one after another
-in one process. The child shares nothing live with us: it closes every inherited descriptor but
-its two pipe ends, points its standard streams at /dev/null, puts every signal handler back to
-the default, caps its memory and ends with ``os._exit``, so no handler, finaliser or buffer of
-ours ever runs in it. Otherwise a template is used.
+costs a tenth of a second to start, every run. The child shares nothing live with us: it closes
+every inherited descriptor but its two pipe ends, points its standard streams at /dev/null,
+puts every signal handler back to the default, caps its memory and ends with ``os._exit``, so
+no handler, finaliser or buffer of ours ever runs in it.
+
+Otherwise a worker is not a fork of this (threaded) process, nor a multiprocessing spawn (which
+re-runs the caller's main script): it comes from a fresh interpreter that loads only the
+readers. Loading them is most of a worker's start, so the reader starts one such interpreter as
+a *template*, which loads everything once and then forks a worker for each request: the
+workers cost one start instead of one each, and a worker lost to a hostile file is replaced in
+milliseconds. The template is single-threaded when it forks, each worker caps its own memory
+after the fork, and the template reaps its workers as they end. If the template cannot be
+started or dies, workers are started as fresh interpreters again (``start_interpreter``).
+Requests travel on a SOCK_SEQPACKET socket pair, so each carries exactly its own pair of pipe
+ends.
 
 Interpreters start without 'site' (python -S), given this process's import path instead:
 'site' and the .pth files it runs are a good part of an interpreter's start. If a worker
@@ -98,11 +97,9 @@ def start_interpreter(memory_bytes: int | None, fast: bool) -> Spawned:
 
 def threads_running() -> int:
     """This process's threads, native ones included (BLAS pools, allocators'...); 0 if unknown."""
-    try:
-        with open("/proc/self/status", "rb") as status:
-            return next((int(line.split()[1]) for line in status if line.startswith(b"Threads:")), 0)
-    except (OSError, ValueError, IndexError):
-        return 0
+    from migq.forms.isolate_worker import proc_status
+
+    return proc_status(b"Threads:")
 
 
 def can_fork_caller() -> bool:
@@ -175,9 +172,9 @@ class ChildProcess:
             except ChildProcessError:
                 self.returncode = -1
             return self.returncode
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = time.monotonic() + (timeout or 0)
         while self.poll() is None:
-            if deadline is not None and time.monotonic() >= deadline:
+            if time.monotonic() >= deadline:
                 raise subprocess.TimeoutExpired(f"reader worker {self.pid}", timeout)
             time.sleep(0.001)
         return self.returncode

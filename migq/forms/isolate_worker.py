@@ -43,21 +43,18 @@ def _limit_memory(memory_bytes: int | None) -> None:
         return
     if memory_bytes:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        wanted = _mapped_bytes() + memory_bytes
+        wanted = proc_status(b"VmSize:") * 1024 + memory_bytes
         limit = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _mapped_bytes() -> int:
-    """This process's virtual size now (Linux); 0 where it cannot be read."""
+def proc_status(field: bytes) -> int:
+    """A number from /proc/self/status (b'VmSize:' in kB, b'Threads:'...); 0 where unreadable."""
     try:
         with open("/proc/self/status", "rb") as status:
-            for line in status:
-                if line.startswith(b"VmSize:"):
-                    return int(line.split()[1]) * 1024
+            return next((int(line.split()[1]) for line in status if line.startswith(field)), 0)
     except (OSError, ValueError, IndexError):
-        pass
-    return 0
+        return 0
 
 
 def detach(keep: tuple[int, ...]) -> None:
@@ -76,8 +73,8 @@ def detach(keep: tuple[int, ...]) -> None:
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
-    edges = sorted({2, *keep})
-    for low, high in zip(edges, edges[1:] + [os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536]):
+    edges = sorted({2, *keep})  # close what lies between stdio and the kept ends, and above them
+    for low, high in zip(edges, [*edges[1:], os.sysconf("SC_OPEN_MAX")]):
         os.closerange(low + 1, high)
 
 
