@@ -270,3 +270,16 @@ def test_the_command_line_process_forks_its_workers_itself(good, tmp_path):
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.stdout.split() == ["ChildProcess", "yes"], done.stderr
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "getpriority"), reason="no process priorities here")
+def test_workers_run_at_a_lower_priority_than_the_caller(good, start):
+    import os
+
+    from migq.forms.isolate_worker import NICENESS
+
+    with IsolatedReader(workers=2) as reader:
+        assert len(outcomes(reader, good, ["a.xlsx", "b.xlsx"])) == 2  # both ready: their pids are known
+        caller = os.getpriority(os.PRIO_PROCESS, 0)
+        workers = {os.getpriority(os.PRIO_PROCESS, w.process.pid) for w in reader._pool}
+    assert workers == {min(caller + NICENESS, 19)}

@@ -18,6 +18,7 @@ from migq.forms.guard import GuardLimits, RejectedFile
 from migq.questionnaire import Questionnaire
 
 FAULT_VARIABLE = "MIGQ_TEST_READER_FAULT"  # tests only: 'abort|hang|oom[:file name]'
+NICENESS = 5  # added to the caller's: see _yield_to_caller
 
 
 def guard_and_read(data: bytes, kind: str, file_name: str, questionnaires: list[Questionnaire],
@@ -46,6 +47,16 @@ def _limit_memory(memory_bytes: int | None) -> None:
         wanted = proc_status(b"VmSize:") * 1024 + memory_bytes
         limit = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _yield_to_caller() -> None:
+    """Run at a lower priority than the caller. The caller stores each result as it comes
+    back, one after another: when it waits for a core the workers soon wait for it, so on a
+    machine with fewer cores than processes it must get the CPU first. Workers take the rest."""
+    try:
+        os.nice(NICENESS)
+    except (AttributeError, OSError):  # no nice() on this platform: priorities stay equal
+        pass
 
 
 def proc_status(field: bytes) -> int:
@@ -133,6 +144,7 @@ def serve(read_fd: int, write_fd: int, memory_bytes: int | None) -> None:
     from multiprocessing.connection import Connection
 
     _limit_memory(memory_bytes)
+    _yield_to_caller()
     fault = os.environ.get(FAULT_VARIABLE)
     conn_in, conn_out = Connection(read_fd, writable=False), Connection(write_fd, readable=False)
     known: dict[int, list[Questionnaire]] = {}
