@@ -183,6 +183,29 @@ def test_a_real_xlsx_passes_with_its_hash(tmp_path):
     assert report.path.endswith("FRA.xlsx")
 
 
+def test_the_checked_parts_are_handed_on_as_one_uncompressed_package(tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    data = rezip(xlsx_bytes(rows=40), add=[("xl/media/image1.png", b"\x89PNG\r\n\x1a\n" + bytes(300))])
+    unpacked = inspect_file(put(tmp_path, "FRA.xlsx", data)).package.unpacked
+    with zipfile.ZipFile(io.BytesIO(unpacked)) as copy, zipfile.ZipFile(io.BytesIO(data)) as original:
+        assert copy.testzip() is None
+        assert [i.filename for i in copy.infolist()] == [i.filename for i in original.infolist()]
+        assert {i.compress_type for i in copy.infolist()} == {zipfile.ZIP_STORED}
+        assert members(unpacked) == members(data)
+    sheet = lambda d: CalamineWorkbook.from_filelike(io.BytesIO(d)).get_sheet_by_name("Questionnaire").to_python()
+    assert sheet(unpacked) == sheet(data) and len(sheet(data)) == 40
+
+
+def test_a_package_too_large_to_hold_is_read_from_the_file_itself(tmp_path, monkeypatch):
+    data = xlsx_bytes()
+    monkeypatch.setattr(guard_zip, "UNPACKED_LIMIT", len(members(data)["xl/styles.xml"]))
+    assert inspect_file(put(tmp_path, "FRA.xlsx", data)).package.unpacked is None
+    monkeypatch.undo()
+    monkeypatch.setattr(guard_zip, "WHOLE_PART", 0)  # every part streamed, none held whole
+    assert inspect_file(put(tmp_path, "FRA.xlsx", data)).package.unpacked is None
+
+
 def test_bytes_in_hand_are_checked_without_reading_the_path():
     report = inspect_file(Path("attachment/DEU.xlsx"), data=xlsx_bytes())
     assert report.kind == "xlsx"

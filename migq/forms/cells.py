@@ -136,10 +136,13 @@ class _CalamineValues:
             from python_calamine import CalamineWorkbook
 
             try:
-                self._wb = CalamineWorkbook.from_filelike(io.BytesIO(self.data))
+                self._wb = CalamineWorkbook.from_filelike(io.BytesIO(self._native_input()))
             except Exception as exc:  # calamine raises its own error types for damaged files
                 raise _unreadable(self.file_name, exc) from None
         return self._wb
+
+    def _native_input(self) -> bytes:
+        return self.data
 
     def _rows(self, sheet: str, nrows: int) -> list[list] | None:
         cache = self.__dict__.setdefault("_row_cache", {})
@@ -203,6 +206,12 @@ class XlsxBook(_CalamineValues, Book):
         if self._zip is None:
             self._zip = zipfile.ZipFile(io.BytesIO(self.data))
         return self._zip
+
+    def _native_input(self) -> bytes:
+        """The guard's uncompressed rebuild of the package when there is one: calamine then
+        inflates nothing again, and never sees the sender's own ZIP container."""
+        unpacked = self.package.unpacked if self.package else None
+        return unpacked if unpacked is not None else self.data
 
     def _part(self, part: str) -> bytes:
         if self.package and part in self.package.parts:

@@ -25,6 +25,7 @@ from migq.forms.guard_scan import PartScanner
 
 CHUNK = 64 * 1024
 WHOLE_PART = 1024 * 1024  # parts up to this size are inflated and scanned in one piece
+UNPACKED_LIMIT = 16 * 1024 * 1024  # packages up to this size in all are rebuilt uncompressed
 INPUT_SLICE = 1024 * 1024  # compressed bytes handed to zlib at a time
 RATIO_FLOOR = 1024 * 1024  # members smaller than this may compress as well as they like
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
@@ -41,15 +42,37 @@ class Package:
     file is not unzipped and scanned a second time."""
 
     names: tuple[str, ...] = ()  # every member, as named in the file
-    parts: dict[str, bytes] = field(default_factory=dict)  # the small parts the reader parses
+    parts: dict[str, bytes] = field(default_factory=dict)  # XML parts scanned whole: no DTD in them
     formula_parts: frozenset[str] = frozenset()  # worksheets holding at least one formula
+    # The same package rebuilt from the checked parts, every one stored uncompressed: the native
+    # reader opens this, not the sender's container, and does not inflate anything again.
+    # None when a part was too large to hold (then the reader opens the file itself).
+    unpacked: bytes | None = None
 
 
-def _kept_for_reader(name: str, role: str, has_formula: bool) -> bool:
-    low = _normal(name)
-    if role == "worksheet":
-        return has_formula
-    return low.endswith(".rels") or low in ("xl/workbook.xml", "docprops/custom.xml")
+_LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL_HEADER = struct.Struct("<IHHHHHHIIIHHHHHII")
+_END_RECORD = struct.Struct("<IHHHHIIH")
+_UTF8_NAMES = 0x800
+_DOS_DATE_1980 = 0x21
+
+
+def stored_zip(members: list[tuple[str, bytes, int]]) -> bytes:
+    """A ZIP of (name, content, CRC-32) members, uncompressed and in this order."""
+    out: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for name, content, crc in members:
+        raw = name.encode("utf-8")
+        header = _LOCAL_HEADER.pack(0x04034B50, 20, _UTF8_NAMES, zipfile.ZIP_STORED, 0, _DOS_DATE_1980, crc,
+                                    len(content), len(content), len(raw), 0)
+        central.append(_CENTRAL_HEADER.pack(0x02014B50, 20, 20, _UTF8_NAMES, zipfile.ZIP_STORED, 0, _DOS_DATE_1980,
+                                            crc, len(content), len(content), len(raw), 0, 0, 0, 0, 0, offset) + raw)
+        out += (header, raw, content)
+        offset += len(header) + len(raw) + len(content)
+    directory = b"".join(central)
+    end = _END_RECORD.pack(0x06054B50, 0, 0, len(members), len(members), len(directory), offset, 0)
+    return b"".join(out) + directory + end
 
 
 def _mb(n: int) -> str:
@@ -210,6 +233,8 @@ def _looks_like_xml(head: bytes) -> bool:
 def _scan_members(data: bytes, infos, path, kind: str, limits) -> Package:
     parts: dict[str, bytes] = {}
     formulas: set[str] = set()
+    held: list[tuple[str, bytes, int]] | None = []  # every part, for the unpacked copy
+    held_bytes = 0
     for info in infos:
         if info.is_dir():
             continue
@@ -222,16 +247,23 @@ def _scan_members(data: bytes, infos, path, kind: str, limits) -> Package:
             scanner = PartScanner(info.filename, _role(info.filename, kind), path, limits)
         second = next(chunks, None) if whole else None
         if whole and second is None:  # the usual case: the whole part came in one piece
-            _check_inflated(info, len(first), zlib.crc32(first), path)
+            crc = zlib.crc32(first)
+            _check_inflated(info, len(first), crc, path)
             if scanner:
                 scanner.scan_whole(first)
-                if _kept_for_reader(info.filename, scanner.role, scanner.has_formula):
-                    parts[info.filename] = first
+                parts[info.filename] = first
+            held_bytes += len(first)
+            if held is not None and held_bytes <= UNPACKED_LIMIT:
+                held.append((info.filename, first, crc))
+            else:
+                held = None
         else:  # large, or larger than it declared: streamed and stopped early if it lies
             _stream(info, itertools.chain((first,) if second is None else (first, second), chunks), scanner, path)
+            held = None
         if scanner and scanner.has_formula:
             formulas.add(info.filename)
-    return Package(tuple(i.filename for i in infos), parts, frozenset(formulas))
+    unpacked = stored_zip(held) if held else None
+    return Package(tuple(i.filename for i in infos), parts, frozenset(formulas), unpacked)
 
 
 def _stream(info, chunks, scanner, path) -> None:
