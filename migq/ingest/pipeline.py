@@ -80,24 +80,24 @@ def ingest(store, paths: list[Path], options: IngestOptions = IngestOptions(),
     # The workers start first: they load their readers while this process reads the register.
     with IsolatedReader(workers=options.workers) as reader, store.holding_connection():
         context = _Context.for_store(store, options)
-        order: list[FileOutcome | Item] = []  # outcomes in the order the files were found
-        read_outcomes: dict[int, FileOutcome] = {}
+        order: list[FileOutcome | None] = []  # outcomes in the order the files were found
         jobs = _jobs(files, paths, context, order)
-        # Results come back as files finish; each is stored at once, in its own transaction.
+        # Results come back as files finish; each is stored at once, in its own transaction,
+        # and its outcome takes its place in the order (its bytes are let go of then).
         for job, result in reader.read_many(jobs):
-            item = job.tag
-            read_outcomes[id(item)] = context.handle(item, result)
+            place, item = job.tag
+            order[place] = context.handle(item, result)
             if progress:
                 progress(item.display)
         context.finish()
-    return [read_outcomes[id(x)] if isinstance(x, Item) else x for x in order]
+    return order
 
 
 def _jobs(files: list[Path], roots: list[Path], context: "_Context", order: list):
-    """A ReadItem, tagged with its Item, for each spreadsheet to read; found lazily, so reading
-    starts at once. Files refused before reading (unreadable, too large, an e-mail without a form) go straight
-    into ``order`` as rejections. E-mails are opened here; their attachments, like every
-    spreadsheet, are guarded in the workers."""
+    """A ReadItem for each spreadsheet to read, tagged with its place in ``order`` and its Item;
+    found lazily, so reading starts at once. Files refused before reading (unreadable, too
+    large, an e-mail without a form) go straight into ``order`` as rejections. E-mails are
+    opened here; their attachments, like every spreadsheet, are guarded in the workers."""
     from migq.forms.guard import RejectedFile, inspect_file, read_limited, sniff_kind
     from migq.forms.isolate import ReadItem
 
@@ -115,8 +115,9 @@ def _jobs(files: list[Path], roots: list[Path], context: "_Context", order: list
             order.append(FileOutcome(display, "rejected", reason=err.message, code=err.code))
             continue
         for item in found:
-            order.append(item)
-            yield ReadItem(item.data, "", item.name, context.questionnaire_list, context.limits, tag=item)
+            order.append(None)
+            yield ReadItem(item.data, "", item.name, context.questionnaire_list, context.limits,
+                           tag=(len(order) - 1, item))
 
 
 def _display(path: Path, roots: list[Path]) -> str:
