@@ -94,8 +94,8 @@ def count_from_end_record(data: bytes) -> int | None:
     return None if total == 0xFFFF else total
 
 
-def inflate(data: bytes, info: zipfile.ZipInfo, path, chunk: int = CHUNK):
-    """Yield the decompressed bytes of one member in pieces of at most ``chunk`` bytes."""
+def _member_data(data: bytes, info: zipfile.ZipInfo, path) -> memoryview:
+    """The raw (compressed) bytes of one member, after checking its local header agrees."""
     off = info.header_offset
     if data[off : off + 4] != b"PK\x03\x04":
         raise RejectedFile("corrupt_zip", path, detail=f"'{info.filename}' is missing")
@@ -107,13 +107,35 @@ def inflate(data: bytes, info: zipfile.ZipInfo, path, chunk: int = CHUNK):
     raw = memoryview(data)[start : start + info.compress_size]
     if len(raw) < info.compress_size:
         raise RejectedFile("corrupt_zip", path, detail=f"'{info.filename}' is cut short")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        detail = f"'{info.filename}' uses compression method {info.compress_type}"
+        raise RejectedFile("corrupt_zip", path, detail=detail)
+    return raw
+
+
+def inflate_whole(data: bytes, info: zipfile.ZipInfo, path) -> bytes:
+    """A member inflated in one call, never more than one byte past the size it declares (so
+    a liar shows by its length); for members whose compressed data fits in ``INPUT_SLICE``."""
+    raw = _member_data(data, info, path)
+    if info.compress_type == zipfile.ZIP_STORED:
+        return bytes(raw[: info.file_size + 1])
+    inflater = zlib.decompressobj(-15)
+    try:
+        out = inflater.decompress(raw, info.file_size + 1)
+    except zlib.error as exc:
+        raise RejectedFile("corrupt_zip", path, detail=f"'{info.filename}': {exc}") from None
+    if len(out) <= info.file_size and not inflater.eof:
+        raise RejectedFile("corrupt_zip", path, detail=f"'{info.filename}' is cut short")
+    return out
+
+
+def inflate(data: bytes, info: zipfile.ZipInfo, path, chunk: int = CHUNK):
+    """Yield the decompressed bytes of one member in pieces of at most ``chunk`` bytes."""
+    raw = _member_data(data, info, path)
     if info.compress_type == zipfile.ZIP_STORED:
         for i in range(0, len(raw), chunk):
             yield bytes(raw[i : i + chunk])
         return
-    if info.compress_type != zipfile.ZIP_DEFLATED:
-        detail = f"'{info.filename}' uses compression method {info.compress_type}"
-        raise RejectedFile("corrupt_zip", path, detail=detail)
     inflater = zlib.decompressobj(-15)
     try:
         for i in range(0, len(raw), INPUT_SLICE):
@@ -238,15 +260,15 @@ def _scan_members(data: bytes, infos, path, kind: str, limits) -> Package:
     for info in infos:
         if info.is_dir():
             continue
-        whole = info.file_size <= WHOLE_PART  # declared small: inflate in one piece
-        chunks = inflate(data, info, path, info.file_size + 1 if whole else CHUNK)
-        first = next(chunks, b"")
+        # Declared small: inflated in one piece (the usual case); else streamed in chunks.
+        whole = info.file_size <= WHOLE_PART and info.compress_size <= INPUT_SLICE
+        chunks = None if whole else inflate(data, info, path)
+        first = inflate_whole(data, info, path) if whole else next(chunks, b"")
         scanner = None
         if info.filename.lower().endswith(_XML_SUFFIXES) or _looks_like_xml(first):
             # Parts named or looking like XML are scanned; pictures and .bin stay unscanned.
             scanner = PartScanner(info.filename, _role(info.filename, kind), path, limits)
-        second = next(chunks, None) if whole else None
-        if whole and second is None:  # the usual case: the whole part came in one piece
+        if whole:
             crc = zlib.crc32(first)
             _check_inflated(info, len(first), crc, path)
             if scanner:
@@ -257,8 +279,8 @@ def _scan_members(data: bytes, infos, path, kind: str, limits) -> Package:
                 held.append((info.filename, first, crc))
             else:
                 held = None
-        else:  # large, or larger than it declared: streamed and stopped early if it lies
-            _stream(info, itertools.chain((first,) if second is None else (first, second), chunks), scanner, path)
+        else:  # large: streamed, and stopped early if it lies
+            _stream(info, itertools.chain((first,), chunks), scanner, path)
             held = None
         if scanner and scanner.has_formula:
             formulas.add(info.filename)
@@ -289,13 +311,14 @@ def _check_inflated(info, size: int, crc: int, path) -> None:
         raise RejectedFile("corrupt_zip", path, detail=detail)
 
 
-def _warnings(data: bytes, infos, path, kind: str) -> tuple[str, list[Problem]]:
+def _warnings(data: bytes, infos, path, kind: str, package: Package) -> tuple[str, list[Problem]]:
     names = [_normal(i.filename) for i in infos]
     name = Path(path).name
     found: list[Problem] = []
     macros = any(n.endswith("vbaproject.bin") or n.startswith(_ACTIVE_CONTENT) for n in names)
     if kind == "xlsx":
-        types = read_small(data, next(i for i in infos if _normal(i.filename) == "[content_types].xml"), path)
+        types_info = next(i for i in infos if _normal(i.filename) == "[content_types].xml")
+        types = package.parts.get(types_info.filename) or read_small(data, types_info, path)
         if b"macroenabled" in types.lower() or any(n.endswith("vbaproject.bin") for n in names):
             kind = "xlsm"
             macros = True
@@ -312,4 +335,4 @@ def inspect_zip(data: bytes, path, limits) -> tuple[str, list[Problem], Package]
     _check_declared_sizes(infos, path, limits)
     kind = _classify(data, infos, path)
     package = _scan_members(data, infos, path, kind, limits)
-    return (*_warnings(data, infos, path, kind), package)
+    return (*_warnings(data, infos, path, kind, package), package)
