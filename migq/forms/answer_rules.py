@@ -8,8 +8,6 @@ An expression that cannot be read counts as true here: definition checks report 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from migq.errors import Problem, problem
 from migq.questionnaire import Question, Questionnaire, pick
 
@@ -66,7 +64,7 @@ def apply_rules(q: Questionnaire, answers: dict, lang: str, file_name: str,
             env[item.name] = None
             if answer.value is not None:
                 found.append(problem("answer_not_relevant", ref=item.name, **_where(answer, file_name)))
-                answers[item.name] = replace(answer, valid=False)
+                answers[item.name] = answer._replace(valid=False)
             continue
         if answer.value is None:
             if item.required and item.name not in flagged:
@@ -76,5 +74,5 @@ def apply_rules(q: Questionnaire, answers: dict, lang: str, file_name: str,
             message = pick(item.constraint_messages, lang, q.default_language) or "Check the answer against the rule."
             found.append(problem("constraint_failed", value=f"'{answer.raw if answer.raw is not None else answer.value}'",
                                  expr=item.constraint, constraint_message=message, **_where(answer, file_name)))
-            answers[item.name] = replace(answer, valid=False)
+            answers[item.name] = answer._replace(valid=False)
     return answers, found

@@ -18,8 +18,8 @@ import os
 import re
 import zipfile
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from migq.errors import MigqError
 from migq.forms.contract import META_SHEET
@@ -27,23 +27,29 @@ from migq.forms.contract import META_SHEET
 META_ROWS = 64  # the metadata sheet holds len(META_KEYS) rows; read a few more, never the rest
 
 
-@dataclass(frozen=True)
-class CellRef:
+class CellRef(NamedTuple):
+    """A cell: a tuple, as it is a dict key tens of times per form (hashed in C)."""
+
     sheet: str
     row: int  # 0-based
     col: int  # 0-based
 
     @property
     def coordinate(self) -> str:
-        col, n = "", self.col + 1
-        while n:
-            n, rem = divmod(n - 1, 26)
-            col = chr(65 + rem) + col
-        return f"{col}{self.row + 1}"
+        return _coordinate(self.row, self.col)
 
     @property
     def address(self) -> str:
-        return f"{self.sheet}!{self.coordinate}"
+        return f"{self.sheet}!{_coordinate(self.row, self.col)}"
+
+
+@functools.lru_cache(maxsize=4096)  # every form names the same cells
+def _coordinate(row: int, col: int) -> str:
+    letters, n = "", col + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
 
 
 def _col_index(letters: str) -> int:

@@ -13,6 +13,7 @@ the main process on untrusted input.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from migq.errors import Problem, Severity, problem
 from migq.forms import normalize
@@ -24,8 +25,9 @@ from migq.questionnaire import Question, Questionnaire
 __all__ = ["Answer", "ReadResult", "read_form", "choose_questionnaire"]
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
+    """One question's answer (a tuple: a form has dozens, made and pickled per file)."""
+
     question: str
     value: str | None  # canonical (see migq.forms.normalize); None = no answer
     raw: str | None  # what the cell(s) held, as text
