@@ -89,15 +89,18 @@ def _make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn):
+            # Straight on the driver: an ingest begins a transaction per file, and going
+            # through SQLAlchemy's execute cost more than the BEGIN itself.
+            from migq.store.prepared import execute_on_driver
+
             options = conn.get_execution_options()
             if options.get("migq_write"):
                 flush = "FULL" if options.get("migq_durable", True) else "NORMAL"
                 info = conn.connection.info  # per pooled connection, as the pragma is
                 if info.get("migq_synchronous") != flush:
-                    conn.exec_driver_sql(f"PRAGMA synchronous={flush}")
+                    execute_on_driver(conn, f"PRAGMA synchronous={flush}")
                     info["migq_synchronous"] = flush
-            mode = "IMMEDIATE" if options.get("migq_write") else "DEFERRED"
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            execute_on_driver(conn, "BEGIN IMMEDIATE" if options.get("migq_write") else "BEGIN DEFERRED")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -98,6 +98,12 @@ class Prepared:
             return cursor.fetchone()[0] if returning else cursor.lastrowid
 
 
+def execute_on_driver(conn: Connection, sql: str) -> None:
+    """Run one statement without parameters (a BEGIN, a PRAGMA) straight on the driver."""
+    with _cursor(conn, sql) as cursor:
+        cursor.execute(sql)
+
+
 @contextmanager
 def _cursor(conn: Connection, sql: str):
     cursor = conn.connection.dbapi_connection.cursor()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -30,10 +30,12 @@ COUNTED = ("accepted", "superseded")  # versions that were accepted at some poin
 # Storing a reply is the hot path of an ingest: its statements are built once and run straight
 # on the driver (see migq.store.prepared); the rows are the same as through SQLAlchemy's execute.
 _S = schema.submissions
+# 'held' is written into the SQL, not bound: SQLite can prove a literal matches the partial
+# version index's condition once, but re-plans the statement on every run to check a bound one.
 _PRIOR = Prepared(select(_S.c.id, _S.c.version_no, _S.c.iso3, _S.c.status, _S.c.evidence_sha256)
                   .where(or_(_S.c.evidence_sha256 == bindparam("sha"),
                              and_(_S.c.iso3 == bindparam("iso3"), _S.c.questionnaire_id == bindparam("qid"),
-                                  _S.c.status != "held")))
+                                  _S.c.status != literal_column("'held'"))))
                   .order_by(_S.c.version_no.desc()))
 _INSERT_SUBMISSION = Prepared(insert(_S), returning_id=_S.c.id)
 _INSERT_ANSWERS = Prepared(insert(schema.answers))
