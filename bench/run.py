@@ -27,6 +27,19 @@ def best_of(fn, repeat: int = 3) -> float:
     return min(times)
 
 
+def best_of_alternating(fns: dict, repeat: int = 5) -> dict[str, list[float]]:
+    """Wall times of ``repeat`` rounds, each running every function once in turn: on a shared
+    machine whose speed drifts over seconds, a baseline timed before migq (or after) would
+    meet other conditions; side by side, both meet the same ones."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t)
+    return times
+
+
 def main(argv: list[str]) -> int:
     chosen = argv or ALL
     for name in chosen:
