@@ -29,6 +29,7 @@ from migq.forms.guard_messages import RejectedFile
 OVERLAP = 4096
 _PREFIX = rb"(?:[a-z_][\w.-]*:)?"
 _DTD = re.compile(rb"<!(?:doctype|entity)")
+_COMMON_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"'  # what Excel and LibreOffice write
 _DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([a-z0-9._:-]{1,40})")
 _SAFE_ENCODINGS = {
     b"utf-8", b"utf8", b"utf-16", b"utf-16le", b"utf-16be", b"us-ascii", b"ascii",
@@ -92,8 +93,7 @@ class PartScanner:
         if self.decoder is not None:
             window += self.decoder.decode(b"", final=True).encode("utf-8")
         if self.role == "xml":
-            # Every declaration opens with '<!', in any letter case: most parts hold none.
-            if b"<!" in window and _DTD.search(window.lower()):
+            if _DTD.search(window.lower()):  # a UTF-16 part: scan_plain_part takes the others
                 raise RejectedFile("dtd", self.path, part=self.part)
             return
         window = window.lower()
@@ -126,16 +126,12 @@ class PartScanner:
         self._scan(self.tail, new_from=len(self.tail), final=True)
 
     def _start(self, chunk: bytes) -> bytes:
-        if chunk.startswith((b"\xff\xfe", b"\xfe\xff")) or chunk[:2] in (b"<\x00", b"\x00<"):
+        if _is_utf16(chunk):
             codec = "utf-16" if chunk[:2] in (b"\xff\xfe", b"\xfe\xff") else (
                 "utf-16-le" if chunk[:1] == b"<" else "utf-16-be")
             self.decoder = codecs.getincrementaldecoder(codec)(errors="replace")
             return self.decoder.decode(chunk).encode("utf-8")
-        # An XML declaration may only open the part, so its first bytes are all there is to read.
-        m = _DECLARED_ENCODING.match(chunk[:512].lstrip(b"\xef\xbb\xbf").lower())
-        if m and m.group(1) not in _SAFE_ENCODINGS:
-            raise RejectedFile("unusual_encoding", self.path, part=self.part,
-                               detail=m.group(1).decode("ascii", "replace"))
+        _check_declared_encoding(chunk, self.part, self.path)
         return chunk
 
     def _dimension(self, window: bytes) -> None:
@@ -209,3 +205,29 @@ class PartScanner:
         if rows > self.limits.max_sheet_rows or cols > self.limits.max_sheet_cols:
             raise RejectedFile("sheet_too_large", self.path, part=self.part, detail=detail,
                                rows=self.limits.max_sheet_rows, cols=self.limits.max_sheet_cols)
+
+
+def _is_utf16(head: bytes) -> bool:
+    return head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"<\x00", b"\x00<")
+
+
+def _check_declared_encoding(head: bytes, part: str, path) -> None:
+    if head.startswith(_COMMON_DECLARATION):
+        return
+    # An XML declaration may only open the part, so its first bytes are all there is to read.
+    m = _DECLARED_ENCODING.match(head[:512].lstrip(b"\xef\xbb\xbf").lower())
+    if m and m.group(1) not in _SAFE_ENCODINGS:
+        raise RejectedFile("unusual_encoding", path, part=part, detail=m.group(1).decode("ascii", "replace"))
+
+
+def scan_plain_part(content: bytes, part: str, path) -> bool:
+    """The checks of a part that is neither a worksheet nor ODS content, held whole, made
+    without a scanner (most parts of every file are such). False, with nothing checked, for a
+    UTF-16 part: a PartScanner transcodes it."""
+    if _is_utf16(content):
+        return False
+    _check_declared_encoding(content, part, path)
+    # Every declaration opens with '<!', in any letter case: most parts hold none.
+    if b"<!" in content and _DTD.search(content.lower()):
+        raise RejectedFile("dtd", path, part=part)
+    return True

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from migq.errors import Problem, problem
 from migq.forms.guard_messages import RejectedFile
-from migq.forms.guard_scan import PartScanner
+from migq.forms.guard_scan import PartScanner, scan_plain_part
 
 CHUNK = 64 * 1024
 WHOLE_PART = 1024 * 1024  # parts up to this size are inflated and scanned in one piece
@@ -264,15 +264,19 @@ def _scan_members(data: bytes, infos, path, kind: str, limits) -> Package:
         whole = info.file_size <= WHOLE_PART and info.compress_size <= INPUT_SLICE
         chunks = None if whole else inflate(data, info, path)
         first = inflate_whole(data, info, path) if whole else next(chunks, b"")
-        scanner = None
+        scanner, scanned = None, False
         if info.filename.lower().endswith(_XML_SUFFIXES) or _looks_like_xml(first):
             # Parts named or looking like XML are scanned; pictures and .bin stay unscanned.
-            scanner = PartScanner(info.filename, _role(info.filename, kind), path, limits)
+            role = _role(info.filename, kind)
+            scanned = whole and role == "xml" and scan_plain_part(first, info.filename, path)
+            if not scanned:
+                scanner = PartScanner(info.filename, role, path, limits)
         if whole:
             crc = zlib.crc32(first)
             _check_inflated(info, len(first), crc, path)
             if scanner:
                 scanner.scan_whole(first)
+            if scanner or scanned:
                 parts[info.filename] = first
             held_bytes += len(first)
             if held is not None and held_bytes <= UNPACKED_LIMIT:
