@@ -243,6 +243,22 @@ def test_moved_answer_cells_are_found_through_their_names(blank):
     assert r.answers["sole"].cell.startswith("Réponses du gouvernement!D") and r.printed_country == "France"
 
 
+def test_a_workbook_part_seen_before_is_not_parsed_again_and_books_do_not_share_it(blank, monkeypatch):
+    from migq.forms import cells
+
+    data = fill_form(blank["en"], {"sole": "Yes"})
+    first = cells.open_book(data, "xlsx", "a.xlsx")
+    parsed = []
+    monkeypatch.setattr(cells.XlsxBook, "_parse_workbook", lambda self: parsed.append(1) or ({}, {}, {}))
+    second = cells.open_book(data, "xlsx", "b.xlsx")
+    assert parsed == [] and second.names == first.names and second.names is not first.names
+    second.names.clear()  # one book's names are its own
+    assert cells.open_book(data, "xlsx", "c.xlsx").names == first.names
+    monkeypatch.setattr(cells, "_WORKBOOKS_KEPT", 0)  # a full memo is emptied, not grown
+    cells.open_book(make_form(OTHER), "xlsx", "d.xlsx")  # another form: another workbook part
+    assert parsed == [1] and len(cells._WORKBOOKS) == 1
+
+
 def test_identity_falls_back_to_properties_then_to_none(blank):
     data = fill_form(blank["en"], {"sole": "Oui"})
     r = read(strip_metadata(data, sheet=True, properties=False))

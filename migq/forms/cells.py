@@ -189,6 +189,12 @@ def _meta_text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
+# What a workbook part names, by its exact bytes: the replies to one form, saved by the same
+# program, share that part byte for byte, and parsing it was a tenth of reading a form.
+_WORKBOOKS: dict[bytes, tuple] = {}
+_WORKBOOKS_KEPT = 32
+
+
 class XlsxBook(_CalamineValues, Book):
     """An .xlsx/.xlsm package. Given the guard's ``package``, the parts the guard already
     inflated and checked are parsed from memory and the file is not unzipped again."""
@@ -255,18 +261,33 @@ class XlsxBook(_CalamineValues, Book):
     def _read_workbook(self) -> None:
         # Only workbook.xml is parsed up front; relationships are read when needed (speed).
         self.workbook_part = self._related("", "/officeDocument", "xl/workbook.xml")
-        self._sheet_ids: dict[str, str] = {}
+        raw = self._part(self.workbook_part)
+        known = _WORKBOOKS.get(raw)
+        if known is None:
+            known = self._parse_workbook()
+            if len(_WORKBOOKS) >= _WORKBOOKS_KEPT:
+                _WORKBOOKS.clear()
+            _WORKBOOKS[raw] = known
+        sheet_ids, names, local_names = known
+        self._sheet_ids, self.names, self.local_names = dict(sheet_ids), dict(names), dict(local_names)
+
+    def _parse_workbook(self) -> tuple[dict[str, str], dict[str, CellRef], dict[str, CellRef]]:
+        """(sheet name -> relationship id, workbook-level names, sheet-level names)."""
+        sheet_ids: dict[str, str] = {}
+        names: dict[str, CellRef] = {}
+        local_names: dict[str, CellRef] = {}
         for elem in self._xml(self.workbook_part).iter():
             tag = _local(elem.tag)
             if tag == "sheet":
-                self._sheet_ids[elem.get("name", "")] = _attr(elem, "id") or ""
+                sheet_ids[elem.get("name", "")] = _attr(elem, "id") or ""
             elif tag == "definedName":
                 ref = parse_reference(elem.text or "")
                 name = elem.get("name", "")
                 if ref is None or name.startswith("_xlnm."):
                     continue
-                target = self.local_names if elem.get("localSheetId") is not None else self.names
+                target = local_names if elem.get("localSheetId") is not None else names
                 target.setdefault(name, ref)
+        return sheet_ids, names, local_names
 
     def _sheet_part(self, sheet: str) -> str | None:
         if not hasattr(self, "_sheet_rels"):

@@ -12,9 +12,10 @@ raises ``RejectedFile`` with a stable ``code``; things worth knowing about a rea
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from migq.errors import Problem
@@ -41,9 +42,14 @@ class GuardReport:
     path: str
     kind: str  # 'xlsx' | 'xlsm' | 'xls' | 'ods' | 'eml'
     size: int
-    sha256: str
+    data: bytes = field(repr=False, compare=False)  # the exact bytes checked
     warnings: tuple[Problem, ...] = ()
     package: Package | None = None  # ZIP-based files: parts already inflated and checked, for the reader
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        """Of the exact bytes checked; computed when asked (the reader workers never ask)."""
+        return hashlib.sha256(self.data).hexdigest()
 
 
 _IMAGES = {
@@ -194,8 +200,7 @@ def inspect_file(path: Path, data: bytes | None = None, limits: GuardLimits = Gu
     if len(data) > limits.max_file_bytes:
         raise _too_large(path, len(data), limits)
     kind, warnings, package = _kind_and_warnings(data, path, limits)
-    digest = hashlib.sha256(data).hexdigest()
-    return GuardReport(path=str(path), kind=kind, size=len(data), sha256=digest, warnings=tuple(warnings),
+    return GuardReport(path=str(path), kind=kind, size=len(data), data=data, warnings=tuple(warnings),
                        package=package)
 
 
