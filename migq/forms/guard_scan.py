@@ -38,14 +38,15 @@ _SAFE_ENCODINGS = {
 _DIMENSION = re.compile(rb"<" + _PREFIX + rb"dimension\s[^>]{0,200}?ref\s*=\s*[\"']([a-z$0-9:]{1,40})[\"']")
 _ROW = re.compile(rb"<" + _PREFIX + rb"row(?=[\s>/])[^>]{0,1000}")
 _ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"'](\d{1,12})[\"']")
-# The same row tag with its first r attribute, for counting a whole part in one findall.
-_NUMBERED_ROW = re.compile(rb"<" + _PREFIX + rb"row(?=[\s>/])[^>]{0,1000}?\sr\s*=\s*[\"'](\d{1,12})[\"']")
+# Every row tag with its r attribute ('' when it has none), for a whole part in one findall:
+# the count and the largest number both bound the rows.
+_ROWS_NUMBERED = re.compile(rb"<" + _PREFIX + rb"row(?=[\s>/])(?:[^>]{0,1000}?\sr\s*=\s*[\"'](\d{1,12})[\"'])?")
 _FORMULA = re.compile(rb"<" + _PREFIX + rb"f[\s>/]")
 # Without a namespace prefix the patterns start with a literal ("<row"), which the regex engine
 # finds fast; trying a prefix at every "<" of a sheet is what costs. They are used when the part
-# holds no prefixed tag of that name, where they find exactly what the prefixed ones would.
-_PLAIN_ROW = re.compile(rb"<row(?=[\s>/])")
-_PLAIN_NUMBERED_ROW = re.compile(rb"<row(?=[\s>/])[^>]{0,1000}?\sr\s*=\s*[\"'](\d{1,12})[\"']")
+# holds no ':row' or ':f' at all, where they find exactly what the prefixed ones would.
+_PREFIXED_TAG = re.compile(rb":(?:row|f)")  # a regex: twice as fast here as bytes' 'in'
+_PLAIN_ROWS_NUMBERED = re.compile(rb"<row(?=[\s>/])(?:[^>]{0,1000}?\sr\s*=\s*[\"'](\d{1,12})[\"'])?")
 _PLAIN_FORMULA = re.compile(rb"<f[\s>/]")
 _ODS_EVENT = re.compile(
     rb"<" + _PREFIX + rb"table-row(?=[\s>/])[^>]{0,2000}>?|</" + _PREFIX + rb"table-row>"
@@ -104,13 +105,13 @@ class PartScanner:
         if _DTD.search(window):
             raise RejectedFile("dtd", self.path, part=self.part)
         self._dimension(window)
-        plain_rows = b":row" not in window
-        rows = len((_PLAIN_ROW if plain_rows else _ROW).findall(window))
-        numbered = max(map(int, (_PLAIN_NUMBERED_ROW if plain_rows else _NUMBERED_ROW).findall(window)), default=0)
-        if rows or numbered:
-            last = max(rows, numbered)
+        plain = _PREFIXED_TAG.search(window) is None
+        found = (_PLAIN_ROWS_NUMBERED if plain else _ROWS_NUMBERED).findall(window)
+        numbered = max((int(n) for n in found if n), default=0)
+        if found:
+            last = max(len(found), numbered)
             self._bound(last, 0, detail=f"row {last}")
-        self.has_formula = (_PLAIN_FORMULA if b":f" not in window else _FORMULA).search(window) is not None
+        self.has_formula = (_PLAIN_FORMULA if plain else _FORMULA).search(window) is not None
 
     def feed(self, chunk: bytes) -> None:
         if self.first:
