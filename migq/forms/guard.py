@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,14 +179,22 @@ def _too_large(path: Path, size: int, limits: GuardLimits) -> RejectedFile:
 
 
 def read_limited(path: Path, limits: GuardLimits = GuardLimits()) -> bytes:
-    """A file's bytes, refused (``RejectedFile``) before reading if it is over the size limit."""
+    """A file's bytes, refused (``RejectedFile``) before reading if it is over the size limit,
+    and never read past it (a file growing meanwhile is refused too)."""
     try:
-        size = path.stat().st_size
-        if size > limits.max_file_bytes:
-            raise _too_large(path, size, limits)
-        return path.read_bytes()
+        with open(path, "rb", buffering=0) as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > limits.max_file_bytes:
+                raise _too_large(path, size, limits)
+            data = f.read(size + 1)  # one raw read: all of it, and a byte more if it has grown
+            cap = limits.max_file_bytes + 1
+            while len(data) < cap and (more := f.read(min(cap - len(data), 1 << 20))):
+                data += more
     except OSError as exc:
         raise RejectedFile("unreadable", path, detail=exc.strerror or type(exc).__name__) from None
+    if len(data) > limits.max_file_bytes:
+        raise _too_large(path, len(data), limits)
+    return data
 
 
 def inspect_file(path: Path, data: bytes | None = None, limits: GuardLimits = GuardLimits()) -> GuardReport:

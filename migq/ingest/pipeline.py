@@ -101,8 +101,9 @@ def _jobs(files: list[Path], roots: list[Path], context: "_Context", order: list
     from migq.forms.guard import RejectedFile, inspect_file, read_limited, sniff_kind
     from migq.forms.isolate import ReadItem
 
+    folders = [root for root in roots if root.is_dir()]  # asked once, not once per file
     for path in files:
-        display = _display(path, roots)
+        display = _display(path, folders)
         try:
             data = read_limited(path, context.limits)
             if sniff_kind(data, path.name) == "eml":
@@ -120,13 +121,11 @@ def _jobs(files: list[Path], roots: list[Path], context: "_Context", order: list
                            tag=(len(order) - 1, item))
 
 
-def _display(path: Path, roots: list[Path]) -> str:
-    for root in roots:
-        try:
-            if root.is_dir():
-                return str(path.relative_to(root.parent)) if root.name else str(path)
-        except ValueError:
-            continue
+def _display(path: Path, folders: list[Path]) -> str:
+    """The file as shown: from the folder given (its name included), else as given."""
+    for folder in folders:
+        if path.is_relative_to(folder):
+            return str(path.relative_to(folder.parent)) if folder.name else str(path)
     return str(path)
 
 
