@@ -77,19 +77,27 @@ def ingest(store, paths: list[Path], options: IngestOptions = IngestOptions(),
     if options.channel not in CHANNELS:
         raise MigqError(f"'{options.channel}' is not a channel.", hint=f"Use one of: {', '.join(CHANNELS)}.")
     files, _ = find_files(paths)
-    # The workers start first: they load their readers while this process reads the register.
-    with IsolatedReader(workers=options.workers) as reader, store.holding_connection():
+    # What identifies and checks a form is read before the workers start: forks of this
+    # process start in a millisecond and can be given a file at once, and this process's
+    # reading is not slowed by the copy-on-write faults that follow a fork.
+    with store.holding_connection():
         context = _Context.for_store(store, options)
-        order: list[FileOutcome | None] = []  # outcomes in the order the files were found
-        jobs = _jobs(files, paths, context, order)
-        # Results come back as files finish; each is stored at once, in its own transaction,
-        # and its outcome takes its place in the order (its bytes are let go of then).
-        for job, result in reader.read_many(jobs):
-            place, item = job.tag
-            order[place] = context.handle(item, result)
-            if progress:
-                progress(item.display)
-        context.finish()
+        with IsolatedReader(workers=options.workers) as reader:
+            return _read_and_store(reader, context, files, paths, progress)
+
+
+def _read_and_store(reader, context: "_Context", files: list[Path], paths: list[Path],
+                    progress: Callable[[str], None] | None) -> list[FileOutcome]:
+    order: list[FileOutcome | None] = []  # outcomes in the order the files were found
+    jobs = _jobs(files, paths, context, order)
+    # Results come back as files finish; each is stored at once, in its own transaction,
+    # and its outcome takes its place in the order (its bytes are let go of then).
+    for job, result in reader.read_many(jobs):
+        place, item = job.tag
+        order[place] = context.handle(item, result)
+        if progress:
+            progress(item.display)
+    context.finish()
     return order
 
 
