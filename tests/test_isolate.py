@@ -283,3 +283,30 @@ def test_workers_run_at_a_lower_priority_than_the_caller(good, start):
         caller = os.getpriority(os.PRIO_PROCESS, 0)
         workers = {os.getpriority(os.PRIO_PROCESS, w.process.pid) for w in reader._pool}
     assert workers == {min(caller + NICENESS, 19)}
+
+
+def test_reading_a_form_imports_nothing_the_workers_did_not_load_before_they_started(tmp_path):
+    """Workers are forked after isolate_worker.load(); whatever reading imports later, each
+    worker imports again on its first file, once per worker and per run."""
+    import subprocess
+    import sys
+    from dataclasses import replace
+
+    ruled = replace(Q, items=(Q.items[0], replace(Q.items[1], relevant="${sole} = 'yes'", constraint=". > 0")))
+    form = tmp_path / "FRA.xlsx"
+    form.write_bytes(fill_form(make_form(ruled), {"sole": "Yes", "n": 3}))
+    script = (
+        "import sys\n"
+        "from test_isolate_subject import Q\n"
+        "from migq.forms import isolate_worker\n"
+        "from migq.forms.guard import GuardLimits\n"
+        "isolate_worker.load()\n"
+        "before = set(sys.modules)\n"
+        f"result = isolate_worker.guard_and_read(open({str(form)!r}, 'rb').read(), '', 'FRA.xlsx', [Q], GuardLimits())\n"
+        "print(result.answers['n'].value, sorted(set(sys.modules) - before))\n"
+    )
+    (tmp_path / "test_isolate_subject.py").write_text(
+        "import datetime\nfrom migq.questionnaire import Choice, Question, Questionnaire\n"
+        f"Q = {ruled!r}\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "3 []", done.stderr

@@ -9,6 +9,7 @@ An expression that cannot be read counts as true here: definition checks report 
 from __future__ import annotations
 
 from migq.errors import Problem, problem
+from migq.expressions import evaluate  # with the reader: workers forked after load() have it
 from migq.questionnaire import Question, Questionnaire, pick
 
 
@@ -29,8 +30,6 @@ def _holds(expr: str | None, env: dict, current=None) -> bool:
     if not expr:
         return True
     try:
-        from migq.expressions import evaluate
-
         return evaluate(expr, env, current=current)
     except Exception:  # an unreadable rule is the definition's problem, not the sender's
         return True

@@ -126,7 +126,10 @@ def _answer(token_questionnaires: dict, task, fault: str | None):
 def load() -> None:
     """Load everything reading needs, before 'ready': start-up is not counted as reading time,
     and a worker that cannot load it fails now, where the parent starts workers another way
-    (see migq.forms.isolate_spawn), instead of on a file that would then be blamed."""
+    (see migq.forms.isolate_spawn), instead of on a file that would then be blamed. Workers
+    forked from a process that ran this have it all: what reading imported later, every
+    worker would import again on its first file (a test keeps this list whole)."""
+    import encodings.cp437  # noqa: F401  (ZIP member names without the UTF-8 flag)
     import importlib.util
     import multiprocessing.connection  # noqa: F401
 
