@@ -7,6 +7,8 @@ reader, tallies) reads only this model.
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -134,20 +136,24 @@ class Questionnaire:
     def title(self, lang: str) -> str:
         return pick(self.titles, lang, self.default_language) or self.form_id
 
-    @property
+    @functools.cached_property  # asked for every form read: computed once per questionnaire
     def questions(self) -> tuple[Question, ...]:
         """Only the questions that take an answer, in order."""
         return tuple(q for q in self.items if q.is_answerable)
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, Question]:
+        found: dict[str, Question] = {}
+        for item in self.items:
+            found.setdefault(item.name, item)  # the first of a name, as question() always gave
+        return found
 
     @property
     def closed_questions(self) -> tuple[Question, ...]:
         return tuple(q for q in self.items if q.is_closed)
 
     def question(self, name: str) -> Question:
-        for q in self.items:
-            if q.name == name:
-                return q
-        raise KeyError(name)
+        return self._by_name[name]
 
     def has_question(self, name: str) -> bool:
         return any(q.name == name and q.is_answerable for q in self.items)
