@@ -11,10 +11,10 @@ message, and the worker is replaced so the batch goes on.
             ...  # outcome is a ReadResult or a MigqError (a ReaderRejected when isolation failed)
 
 Workers are plain processes that read one file at a time, so a crash or a timeout is pinned on
-the file that caused it (a shared pool would lose every file in flight with it). The next file
-is queued in a worker's pipe while it reads (only if the pipe can hold it, so queuing never
-blocks): a worker never waits for this process to finish storing the last result. A file that
-was queued behind one that killed its worker is not blamed; it goes to the next worker.
+the file that caused it (a shared pool would lose every file in flight with it). The next two
+files are queued in a worker's pipe while it reads (only if the pipe can hold them, so queuing
+never blocks): a worker does not wait for this process to finish storing the last result. A
+file that was queued behind one that killed its worker is not blamed; it goes to the next worker.
 Given guard limits, a worker also runs the guard (``migq.forms.guard``) on the file before
 reading it: the checks run in parallel, under the same limits, and hand the reader the parts
 they already inflated. Workers start when the reader is entered, so their start-up overlaps
@@ -47,6 +47,10 @@ __all__ = ["FAULT_VARIABLE", "IsolatedReader", "ReadItem", "ReaderRejected"]
 
 GIB = 1024**3
 STARTUP_S = 60  # allowance for a new worker to start, on top of the reading time limit
+# Files waiting in a worker's pipe behind the one it reads. One was not enough: this process
+# stores results one by one and, on a machine with few cores, is sometimes slower than the
+# workers for a while; a second queued file keeps a worker reading meanwhile.
+QUEUED = 2
 _SAVE_AGAIN = "ask the sender to save it again as .xlsx and resend it"
 
 READER_REJECTIONS: dict[str, tuple[str, str]] = {
@@ -115,8 +119,10 @@ class _Worker:
         return pickle.dumps((token, questionnaires, item.data, item.kind, item.file_name, item.limits))
 
     def can_queue(self, size: int) -> bool:
-        """Room in the pipe for one more message, counting every one not yet answered."""
-        return self.ready and len(self.tasks) == 1 and sum(t.size for t in self.tasks) + size < self.pipe_bytes
+        """Room for one more file behind the one being read: fewer than QUEUED wait, and the
+        pipe holds the message on top of every one not yet answered (so sending never blocks)."""
+        return (self.ready and 1 <= len(self.tasks) <= QUEUED
+                and sum(t.size for t in self.tasks) + size < self.pipe_bytes)
 
     def submit(self, original, item: ReadItem, token: int, message: bytes, timeout_s: float) -> None:
         if not self.tasks:
@@ -226,19 +232,21 @@ class IsolatedReader:
                 self._pool.remove(worker)
 
     def _assign(self, feed: "_Feed") -> None:
-        """Give each idle worker a file, then queue one more behind each busy one if it fits."""
+        """Give each idle worker a file, then queue files behind the busy ones, a round at a
+        time (so that no worker is left with nothing queued while another has two)."""
         for worker in self._pool:
             if not worker.tasks and not feed.empty():
                 self._submit(worker, feed.take())
-        for worker in self._pool:
-            if not (worker.ready and len(worker.tasks) == 1) or feed.empty():
-                continue
-            original, item = feed.peek()
-            token = self._token(item.questionnaires)
-            message = worker.message(item, token)
-            if worker.can_queue(len(message)):
-                feed.take()
-                worker.submit(original, item, token, message, self.timeout_s)
+        for depth in range(1, QUEUED + 1):
+            for worker in self._pool:
+                if not (worker.ready and len(worker.tasks) == depth) or feed.empty():
+                    continue
+                original, item = feed.peek()
+                token = self._token(item.questionnaires)
+                message = worker.message(item, token)
+                if worker.can_queue(len(message)):
+                    feed.take()
+                    worker.submit(original, item, token, message, self.timeout_s)
 
     def _submit(self, worker: _Worker, entry) -> None:
         original, item = entry
