@@ -89,7 +89,7 @@ def ingest(store, paths: list[Path], options: IngestOptions = IngestOptions(),
 def _read_and_store(reader, context: "_Context", files: list[Path], paths: list[Path],
                     progress: Callable[[str], None] | None) -> list[FileOutcome]:
     order: list[FileOutcome | None] = []  # outcomes in the order the files were found
-    jobs = _jobs(files, paths, context, order)
+    jobs = _register_read_meanwhile(_jobs(files, paths, context, order), context, reader.capacity)
     # Results come back as files finish; each is stored at once, in its own transaction,
     # and its outcome takes its place in the order (its bytes are let go of then).
     for job, result in reader.read_many(jobs):
@@ -99,6 +99,16 @@ def _read_and_store(reader, context: "_Context", files: list[Path], paths: list[
             progress(item.display)
     context.finish()
     return order
+
+
+def _register_read_meanwhile(jobs, context: "_Context", capacity: int):
+    """The jobs; when the workers hold all the files they can, the dispatch register is read
+    (some milliseconds): this process would otherwise read it on the first result, while the
+    workers ran out of files."""
+    for n, job in enumerate(jobs):
+        if n == capacity:
+            context.dispatches  # noqa: B018 (read now, kept for every file)
+        yield job
 
 
 def _jobs(files: list[Path], roots: list[Path], context: "_Context", order: list):
@@ -152,8 +162,8 @@ class _Context:
 
     @functools.cached_property
     def dispatches(self) -> dict:
-        """The register, read once, when the first form is back: looking it up per file cost a
-        transaction each, and reading it before the first file went out kept the workers idle."""
+        """The register, read once (looking it up per file cost a transaction each): while the
+        workers read their first files (see _register_read_meanwhile), else at the first form."""
         from migq.store.register import all_dispatches
 
         return {d.issue_id: d for d in all_dispatches(self.store)}
