@@ -76,7 +76,7 @@ def ingest(store, paths: list[Path], options: IngestOptions = IngestOptions(),
 
     if options.channel not in CHANNELS:
         raise MigqError(f"'{options.channel}' is not a channel.", hint=f"Use one of: {', '.join(CHANNELS)}.")
-    files, _ = find_files(paths)
+    files = find_files(paths)
     # What identifies and checks a form is read before the workers start: forks of this
     # process start in a millisecond and can be given a file at once, and this process's
     # reading is not slowed by the copy-on-write faults that follow a fork.

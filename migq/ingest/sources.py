@@ -14,7 +14,6 @@ from pathlib import Path
 
 from migq.errors import MigqError
 
-READABLE_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".eml"}
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 IGNORED_NAMES = {"README.md", ".DS_Store", "Thumbs.db", "desktop.ini", ".gitkeep"}
 MAX_ATTACHMENTS = 20
@@ -40,23 +39,17 @@ class Unreadable:
     code: str
 
 
-def find_files(paths: list[Path]) -> tuple[list[Path], list[Unreadable]]:
-    """Files under ``paths`` (recursively), sorted; other files are reported, never skipped silently."""
+def find_files(paths: list[Path]) -> list[Path]:
+    """Files under ``paths`` (recursively), sorted. Every file is read, whatever its suffix:
+    the guard tells what it is by its bytes and names it in the rejection, so nothing is
+    skipped silently but the system's own litter (IGNORED_NAMES, dot files, '~$' locks)."""
     found: list[Path] = []
-    odd: list[Unreadable] = []
     for p in paths:
         if not p.exists():
             raise MigqError(f"{p} does not exist.", hint="Give a file or a folder of returned forms (default: responses/).")
         candidates = [p] if p.is_file() else sorted(x for x in p.rglob("*") if x.is_file())
-        for f in candidates:
-            if f.name in IGNORED_NAMES or f.name.startswith((".", "~$")):
-                continue
-            if f.suffix.lower() in READABLE_SUFFIXES or p.is_file():
-                found.append(f)
-            else:
-                # Unknown suffix: let the guard sniff it; it names what the file really is.
-                found.append(f)
-    return found, odd
+        found += [f for f in candidates if f.name not in IGNORED_NAMES and not f.name.startswith((".", "~$"))]
+    return found
 
 
 def expand(path: Path, data: bytes, kind: str, display: str) -> tuple[list[Item], list[Unreadable]]:
