@@ -192,6 +192,13 @@ class IsolatedReader:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def let_go(self) -> None:
+        """Tell every idle worker there is nothing more to read: they exit while the caller
+        finishes its own work; ``close`` then only waits for them."""
+        for worker in self._pool:
+            if not worker.tasks:
+                worker.goodbye()
+
     def close(self) -> None:
         for worker in self._pool:
             worker.goodbye()  # all at once: they exit side by side

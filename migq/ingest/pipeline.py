@@ -97,6 +97,7 @@ def _read_and_store(reader, context: "_Context", files: list[Path], paths: list[
         order[place] = context.handle(item, result)
         if progress:
             progress(item.display)
+    reader.let_go()  # the workers exit while the run's closing entry is flushed to disk
     context.finish()
     return order
 
