@@ -306,17 +306,31 @@ def test_a_member_lying_about_its_size_is_stopped_early(tmp_path, monkeypatch):
     sheet = b"<worksheet>" + b" " * (8 * 1024 * 1024) + b"</worksheet>"
     liar = patch_declared_size(rezip(xlsx_bytes(), {"xl/worksheets/sheet1.xml": sheet}), "xl/worksheets/sheet1.xml", 1000)
     inflated = []
-    real_inflate = guard_zip.inflate
+    real_inflate, real_inflate_whole = guard_zip.inflate, guard_zip.inflate_whole
 
     def counting(*args):
         for chunk in real_inflate(*args):
             inflated.append(len(chunk))
             yield chunk
 
+    def counting_whole(*args):
+        inflated.append(len(out := real_inflate_whole(*args)))
+        return out
+
     monkeypatch.setattr(guard_zip, "inflate", counting)
+    monkeypatch.setattr(guard_zip, "inflate_whole", counting_whole)
     err = rejected(put(tmp_path, "liar.xlsx", liar), "zip_bomb")
     assert "declares" in str(err)
-    assert sum(inflated) < 1024 * 1024  # the 8 MB part was never inflated in full
+    assert inflated and sum(inflated) < 1024 * 1024  # the 8 MB part was never inflated in full
+
+
+def test_a_part_that_lies_about_its_size_is_a_bomb_whatever_it_holds(tmp_path):
+    """Size and checksum are checked before what is inside: the verdict does not depend on
+    which of a doubly broken part's faults a scan would meet first."""
+    data = xlsx_bytes()
+    workbook = b'<!DOCTYPE workbook [<!ENTITY lol "lol">]>' + members(data)["xl/workbook.xml"]
+    liar = patch_declared_size(rezip(data, {"xl/workbook.xml": workbook}), "xl/workbook.xml", 100)
+    rejected(put(tmp_path, "liar.xlsx", liar), "zip_bomb")
 
 
 def test_too_many_members(tmp_path):

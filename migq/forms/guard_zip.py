@@ -264,19 +264,21 @@ def _scan_members(data: bytes, infos, path, kind: str, limits) -> Package:
         whole = info.file_size <= WHOLE_PART and info.compress_size <= INPUT_SLICE
         chunks = None if whole else inflate(data, info, path)
         first = inflate_whole(data, info, path) if whole else next(chunks, b"")
-        scanner, scanned = None, False
+        scanner, plain = None, False
         if info.filename.lower().endswith(_XML_SUFFIXES) or _looks_like_xml(first):
             # Parts named or looking like XML are scanned; pictures and .bin stay unscanned.
             role = _role(info.filename, kind)
-            scanned = whole and role == "xml" and scan_plain_part(first, info.filename, path)
-            if not scanned:
+            plain = whole and role == "xml"  # checked without a scanner, unless in UTF-16
+            if not plain:
                 scanner = PartScanner(info.filename, role, path, limits)
         if whole:
             crc = zlib.crc32(first)
-            _check_inflated(info, len(first), crc, path)
+            _check_inflated(info, len(first), crc, path)  # size and checksum first, as for any part
+            if plain and not scan_plain_part(first, info.filename, path):
+                scanner = PartScanner(info.filename, role, path, limits)
             if scanner:
                 scanner.scan_whole(first)
-            if scanner or scanned:
+            if scanner or plain:
                 parts[info.filename] = first
             held_bytes += len(first)
             if held is not None and held_bytes <= UNPACKED_LIMIT:
