@@ -10,7 +10,7 @@ import io
 import time
 from datetime import date
 
-from run import best_of
+from run import side_by_side
 
 
 def run():
@@ -34,6 +34,6 @@ def run():
         fig.savefig(io.BytesIO(), format=fmt)
 
     for fmt in ("png", "svg", "pdf"):
-        base = best_of(lambda: empty(fmt))
-        ours = best_of(lambda: draw_response_map(states, replied, date(2008, 6, 30), None, fmt=fmt))
+        base, ours = side_by_side(lambda: empty(fmt),
+                                  lambda: draw_response_map(states, replied, date(2008, 6, 30), None, fmt=fmt))
         yield f"{fmt}: {ours:.2f} s (empty figure {base:.3f} s, ratio {ours / base:.1f}x)"

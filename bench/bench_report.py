@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from run import best_of
+from run import side_by_side
 
 N = 10_000
 
@@ -73,8 +73,7 @@ def run():
     def migq_report():
         assemble(q, replies, roster_df, roster, as_of, "en", "region", False, None)
 
-    base = best_of(baseline)
-    ours = best_of(migq_report)
+    base, ours = side_by_side(baseline, migq_report)
     yield f"replies: {len(replies.submissions):,} versions from {N:,} recipients; answers: {len(replies.answers):,}"
     yield f"bare pandas group-by: {base:.3f} s"
     yield f"migq report (all positions, sentences, frequencies, by region): {ours:.3f} s"

@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from run import best_of
+from run import side_by_side
 
 
 def run():
@@ -40,8 +40,7 @@ def run():
         with open_store(tmp / f"b{runs['n']}.db") as store:
             send_forms(store, q, roster, out_dir=tmp / f"out{runs['n']}")
 
-    base = best_of(baseline)
-    ours = best_of(migq_send)
+    base, ours = side_by_side(baseline, migq_send)
     yield f"forms: {len(roster)}, cores: {os.cpu_count()}"
     yield f"bare openpyxl: {base:.3f} s"
     yield f"migq send:     {ours:.3f} s (database, signing, register included)"

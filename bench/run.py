@@ -1,7 +1,8 @@
 """Run the benchmarks: python bench/run.py [send] [ingest] [report] [map].
 
 Each benchmark measures migq and, in the same run, a baseline doing the same I/O with the bare
-library, then prints the ratio (migq time / baseline time). Nothing here asserts a time.
+library, the two timed in alternating rounds, then prints the ratio (migq time / baseline time).
+Nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -17,16 +18,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 ALL = ["send", "ingest", "report", "map"]
 
 
-def best_of(fn, repeat: int = 3) -> float:
-    """Best wall time of ``repeat`` runs (the least disturbed by other work on the machine)."""
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
 def best_of_alternating(fns: dict, repeat: int = 5) -> dict[str, list[float]]:
     """Wall times of ``repeat`` rounds, each running every function once in turn: on a shared
     machine whose speed drifts over seconds, a baseline timed before migq (or after) would
@@ -38,6 +29,13 @@ def best_of_alternating(fns: dict, repeat: int = 5) -> dict[str, list[float]]:
             fn()
             times[name].append(time.perf_counter() - t)
     return times
+
+
+def side_by_side(baseline, ours, repeat: int = 3) -> tuple[float, float]:
+    """Best wall times (the least disturbed by other work) of the baseline and of migq, timed
+    in alternating rounds."""
+    times = best_of_alternating({"baseline": baseline, "migq": ours}, repeat)
+    return min(times["baseline"]), min(times["migq"])
 
 
 def main(argv: list[str]) -> int:

@@ -8,7 +8,6 @@ reader, tallies) reads only this model.
 from __future__ import annotations
 
 import functools
-
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path

@@ -93,9 +93,8 @@ class PartScanner:
         window = self._start(part)
         if self.decoder is not None:
             window += self.decoder.decode(b"", final=True).encode("utf-8")
-        if self.role == "xml":
-            if _DTD.search(window.lower()):  # a UTF-16 part: scan_plain_part takes the others
-                raise RejectedFile("dtd", self.path, part=self.part)
+        if self.role == "xml":  # a UTF-16 part (the others go straight to scan_plain_part), transcoded
+            scan_plain_part(window, self.part, self.path)
             return
         window = window.lower()
         if self.role != "worksheet":
