@@ -77,9 +77,10 @@ def ingest(store, paths: list[Path], options: IngestOptions = IngestOptions(),
     if options.channel not in CHANNELS:
         raise MigqError(f"'{options.channel}' is not a channel.", hint=f"Use one of: {', '.join(CHANNELS)}.")
     files = find_files(paths)
-    # What identifies and checks a form is read before the workers start: forks of this
-    # process start in a millisecond and can be given a file at once, and this process's
-    # reading is not slowed by the copy-on-write faults that follow a fork.
+    # What identifies and checks a form (questionnaires, keys, the dispatch register) is read
+    # before the workers start: forks of this process start in a millisecond and can be given a
+    # file at once, and this reading is not slowed by the copy-on-write faults after a fork
+    # (read during the first files, the register took four times as long as before them).
     with store.holding_connection():
         context = _Context.for_store(store, options)
         with IsolatedReader(workers=options.workers) as reader:
@@ -89,7 +90,7 @@ def ingest(store, paths: list[Path], options: IngestOptions = IngestOptions(),
 def _read_and_store(reader, context: "_Context", files: list[Path], paths: list[Path],
                     progress: Callable[[str], None] | None) -> list[FileOutcome]:
     order: list[FileOutcome | None] = []  # outcomes in the order the files were found
-    jobs = _register_read_meanwhile(_jobs(files, paths, context, order), context, reader.capacity)
+    jobs = _jobs(files, paths, context, order)
     # Results come back as files finish; each is stored at once, in its own transaction,
     # and its outcome takes its place in the order (its bytes are let go of then).
     for job, result in reader.read_many(jobs):
@@ -100,16 +101,6 @@ def _read_and_store(reader, context: "_Context", files: list[Path], paths: list[
     reader.let_go()  # the workers exit while the run's closing entry is flushed to disk
     context.finish()
     return order
-
-
-def _register_read_meanwhile(jobs, context: "_Context", capacity: int):
-    """The jobs; when the workers hold all the files they can, the dispatch register is read
-    (some milliseconds): this process would otherwise read it on the first result, while the
-    workers ran out of files."""
-    for n, job in enumerate(jobs):
-        if n == capacity:
-            context.dispatches  # noqa: B018 (read now, kept for every file)
-        yield job
 
 
 def _jobs(files: list[Path], roots: list[Path], context: "_Context", order: list):
@@ -151,23 +142,16 @@ def _display(path: Path, folders: list[Path]) -> str:
 class _Context:
     """Identifies a read form (signature, dispatch, printed country) and stores it."""
 
-    def __init__(self, store, roster, questionnaires, all_keys, options: IngestOptions):
+    def __init__(self, store, roster, questionnaires, all_keys, dispatches: dict, options: IngestOptions):
         from migq.forms.guard import GuardLimits
 
         self.store, self.roster, self.keys, self.options = store, roster, all_keys, options
+        self.dispatches = dispatches  # the register by issue id (looking each up cost a transaction)
         self.by_key = {(q.form_id, q.version): (qid, q) for qid, q in questionnaires}
         self.questionnaire_list = [q for _, q in questionnaires]
         max_rows, max_cols = _sheet_bounds(questionnaires)
         self.limits = GuardLimits(max_sheet_rows=max_rows, max_sheet_cols=max_cols)
         self.counts: dict[str, int] = {}
-
-    @functools.cached_property
-    def dispatches(self) -> dict:
-        """The register, read once (looking it up per file cost a transaction each): while the
-        workers read their first files (see _register_read_meanwhile), else at the first form."""
-        from migq.store.register import all_dispatches
-
-        return {d.issue_id: d for d in all_dispatches(self.store)}
 
     @classmethod
     def for_store(cls, store, options: IngestOptions) -> "_Context":
@@ -181,7 +165,8 @@ class _Context:
         if not questionnaires:
             raise MigqError("no forms have been sent from this workspace yet, so no reply can be matched.",
                             hint="Run 'migq send' first, or point --db at the workspace that sent the forms.")
-        return cls(store, roster, questionnaires, keys.all_keys(store), options)
+        dispatches = {d.issue_id: d for d in register.all_dispatches(store)}
+        return cls(store, roster, questionnaires, keys.all_keys(store), dispatches, options)
 
     def handle(self, item: Item, result) -> FileOutcome:
         outcome = self._handle(item, result)
