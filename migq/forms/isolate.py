@@ -178,11 +178,6 @@ class IsolatedReader:
         self._pool: list[_Worker] = []
         self._tokens: dict[tuple, tuple[int, list]] = {}
 
-    @property
-    def capacity(self) -> int:
-        """How many files the workers hold at once: one each being read, QUEUED each waiting."""
-        return self.workers * (1 + QUEUED)
-
     def __enter__(self) -> "IsolatedReader":
         # Start every worker now: they import their readers while the caller gets ready.
         while len(self._pool) < self.workers:
