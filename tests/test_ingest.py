@@ -157,6 +157,50 @@ def test_email_provenance_dry_run_and_evidence(runner, workspace, tmp_path):
     assert shown.exit_code == 0 and "accepted" in shown.output and "gfmd_un_link" in shown.output
 
 
+def _rewritten(data: bytes, part: str, change) -> bytes:
+    """The package with one part's bytes passed through ``change``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            body = zin.read(info)
+            zout.writestr(info, change(body) if info.filename == part else body)
+    return out.getvalue()
+
+
+def test_hostile_identity_and_mail_headers_cost_only_their_file(runner, workspace):
+    """Found by fuzzing: a signature of non-ASCII text, an e-mail Date with an impossible time
+    zone, a From the e-mail package trips on, and multiparts nested a thousand deep each
+    stopped the whole run with a traceback."""
+    import re
+    from datetime import date
+
+    db_url, out, inbox = workspace
+    (inbox / "FRA.xlsx").write_bytes(fill_form(_form(out, "FRA"), GOOD))
+    forged = _rewritten(fill_form(_form(out, "DEU"), GOOD), "docProps/custom.xml",
+                        lambda xml: re.sub(rb'(name="migq_signature".*?<vt:lpwstr[^>]*>)[^<]*',
+                                           "\\1é€".encode(), xml))
+    (inbox / "DEU.xlsx").write_bytes(strip_metadata(forged, sheet=True, properties=False))
+    mail = as_email("MEX", "respuesta.xlsx", fill_form(_form(out, "MEX"), GOOD), date(2008, 4, 2))
+    mail = re.sub(rb"Date: [^\r\n]*", b"Date: Wed, 02 Apr 2008 10:00:00 +99999999999999999999", mail)
+    (inbox / "MEX.eml").write_bytes(re.sub(rb"From: [^\r\n]*", b"From: a@[", mail))
+    nested = b"".join(b'--B%d\nContent-Type: multipart/mixed; boundary="B%d"\n\n' % (i, i + 1) for i in range(1000))
+    (inbox / "nested.eml").write_bytes(b'From: a@b.example\nMIME-Version: 1.0\n'
+                                       b'Content-Type: multipart/mixed; boundary="B0"\n\n' + nested)
+    result, data = _ingest(runner, db_url, inbox)
+    assert result.exit_code == 1, result.output
+    by_file = {Path(f["file"].split(" › ")[0]).name: f for f in data["files"]}
+    assert by_file["FRA.xlsx"]["outcome"] == "accepted"
+    assert by_file["DEU.xlsx"]["outcome"] == "rejected" and by_file["DEU.xlsx"]["code"] == "bad_signature"
+    mexico = by_file["MEX.eml"]
+    assert mexico["outcome"] == "accepted" and mexico["received_on"] == date.today().isoformat()
+    assert by_file["nested.eml"]["outcome"] == "rejected" and by_file["nested.eml"]["code"] == "unreadable_message"
+    assert _count(db_url, schema.submissions) == 2
+    with open_store(db_url) as store, store.read() as conn:
+        kept = conn.execute(select(schema.submissions.c.message_date, schema.submissions.c.sender)
+                            .where(schema.submissions.c.iso3 == "MEX")).one()
+    assert kept == ("Wed, 02 Apr 2008 10:00:00 +99999999999999999999", "a@["), "unreadable headers are kept as written"
+
+
 def test_usage_errors(runner, workspace):
     db_url, out, inbox = workspace
     assert runner.invoke(app, ["ingest", str(inbox), "--db", db_url, "--channel", "pigeon"]).exit_code == 2

@@ -65,8 +65,10 @@ class FormIdentity:
         return FormIdentity(**{**self.as_dict(), "signature": sig})
 
     def verify(self, secret: bytes) -> bool:
-        expected = hmac.new(secret, self.signed_message(), hashlib.sha256).hexdigest()
-        return hmac.compare_digest(expected, self.signature or "")
+        expected = hmac.new(secret, self.signed_message(), hashlib.sha256).hexdigest().encode("ascii")
+        # Compared as bytes: the signature comes from the returned file and may hold any text,
+        # and compare_digest refuses str that is not ASCII.
+        return hmac.compare_digest(expected, (self.signature or "").encode("utf-8", "replace"))
 
     def as_dict(self) -> dict[str, str]:
         return {k: getattr(self, k) for k in META_KEYS}

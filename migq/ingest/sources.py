@@ -56,15 +56,23 @@ def expand(path: Path, data: bytes, kind: str, display: str) -> tuple[list[Item]
     """A spreadsheet is one item; an e-mail gives one item per spreadsheet attachment."""
     if kind != "eml":
         return [Item(display, path.name, data, path)], []
+    try:
+        return _attachments(path, data, display)
+    except Exception:  # noqa: BLE001 (the e-mail package's errors on hostile input are no closed set)
+        return [], [Unreadable(display, "the message is damaged and could not be opened: ask the sender to send "
+                               "the completed form (.xlsx) again, attached to a new message", "unreadable_message")]
+
+
+def _attachments(path: Path, data: bytes, display: str) -> tuple[list[Item], list[Unreadable]]:
     msg = email.message_from_bytes(data, policy=email.policy.default)
-    sender = str(msg.get("From", "") or "") or None
-    raw_date = str(msg.get("Date", "") or "") or None
+    sender = _header(msg, "From")
+    raw_date = _header(msg, "Date")
     day = None
     if raw_date:
         try:
             day = parsedate_to_datetime(raw_date).date()
-        except (TypeError, ValueError, IndexError):
-            day = None
+        except (TypeError, ValueError, IndexError, OverflowError):
+            day = None  # kept as text; the date received is then given or today
     items: list[Item] = []
     skipped: list[Unreadable] = []
     for part in msg.iter_attachments():
@@ -80,3 +88,13 @@ def expand(path: Path, data: bytes, kind: str, display: str) -> tuple[list[Item]
         skipped.append(Unreadable(display, "the message has no spreadsheet attached: ask the sender to attach "
                                   "the completed form (.xlsx)", "no_attachment"))
     return items, skipped
+
+
+def _header(msg, name: str) -> str | None:
+    """A header as text. The e-mail package parses a header when it is asked for (a Date with
+    an impossible time zone raises): one it cannot parse is kept as it was written."""
+    try:
+        value = msg.get(name)
+    except Exception:  # noqa: BLE001 (see expand)
+        value = next((raw for key, raw in msg.raw_items() if key.lower() == name.lower()), None)
+    return " ".join(str(value or "").split()) or None
