@@ -30,6 +30,21 @@ class MigqError(Exception):
         return f"{where}{self.message}{tail}"
 
 
+def printable(text: str) -> str:
+    """A file name safe to print, store and send as JSON. A name whose bytes are not in the
+    system's encoding (a file saved on another system, say) reaches Python holding surrogate
+    escapes, which no UTF-8 output accepts: those bytes are shown as \\xNN."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # surrogates that stand for no byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class UsageError(MigqError):
     """The user asked for something impossible (bad option value); the CLI exits 2."""
 

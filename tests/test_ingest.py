@@ -201,6 +201,25 @@ def test_hostile_identity_and_mail_headers_cost_only_their_file(runner, workspac
     assert kept == ("Wed, 02 Apr 2008 10:00:00 +99999999999999999999", "a@["), "unreadable headers are kept as written"
 
 
+def test_file_names_not_in_the_system_encoding_are_shown_escaped(runner, workspace):
+    """Found by fuzzing: a file named in another system's encoding (Latin-1 'é' here) stopped
+    the run, when its name was stored and when it was printed."""
+    import os
+
+    db_url, out, inbox = workspace
+    (inbox / os.fsdecode(b"r\xe9ponse-FRA.xlsx")).write_bytes(fill_form(_form(out, "FRA"), GOOD))
+    (inbox / os.fsdecode(b"r\xe9sum\xe9.xlsx")).write_bytes(b"not a workbook\n")
+    result, data = _ingest(runner, db_url, inbox)
+    assert result.exit_code == 1, result.output
+    assert [(f["file"], f["outcome"]) for f in data["files"]] == [
+        ("responses/r\\xe9ponse-FRA.xlsx", "accepted"), ("responses/r\\xe9sum\\xe9.xlsx", "rejected")]
+    assert data["files"][1]["reason"].startswith("r\\xe9sum\\xe9.xlsx is a plain text file")
+    with open_store(db_url) as store, store.read() as conn:
+        assert conn.execute(select(schema.submissions.c.file_name)).scalar_one() == "responses/r\\xe9ponse-FRA.xlsx"
+    table = runner.invoke(app, ["ingest", "--db", db_url, str(inbox)])
+    assert table.exit_code == 1 and "Traceback" not in table.output and "r\\xe9sum\\xe9.xlsx" in table.output
+
+
 def test_usage_errors(runner, workspace):
     db_url, out, inbox = workspace
     assert runner.invoke(app, ["ingest", str(inbox), "--db", db_url, "--channel", "pigeon"]).exit_code == 2

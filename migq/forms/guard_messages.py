@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migq.errors import MigqError
+from migq.errors import MigqError, printable
 
 _SAVE_AGAIN = "ask the sender to open it in Excel, save it again as .xlsx and resend it"
 _EXCEL_PLEASE = "ask the sender for the Excel file (.xlsx)"
@@ -87,7 +87,7 @@ class RejectedFile(MigqError):
     def __init__(self, code: str, path: str | Path, **values):
         what, todo = REJECTIONS[code]
         self.code = code
-        self.name = Path(path).name
+        self.name = printable(Path(path).name)
         self.values = values
         self.what = what.format(**values)
         message = f"{self.name} {self.what}: {todo.format(**values)}."

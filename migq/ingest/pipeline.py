@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from migq.errors import MigqError, Problem, problem
+from migq.errors import MigqError, Problem, printable, problem
 from migq.ingest.sources import Item, expand, find_files
 
 CHANNELS = ("email", "fax", "post", "hand")
@@ -113,7 +113,7 @@ def _jobs(files: list[Path], roots: list[Path], context: "_Context", order: list
 
     folders = [root for root in roots if root.is_dir()]  # asked once, not once per file
     for path in files:
-        display = _display(path, folders)
+        display = printable(_display(path, folders))
         try:
             data = read_limited(path, context.limits)
             if sniff_kind(data, path.name) == "eml":
@@ -121,7 +121,7 @@ def _jobs(files: list[Path], roots: list[Path], context: "_Context", order: list
                 found, skipped = expand(path, data, report.kind, display)
                 order += [FileOutcome(s.display, "rejected", reason=s.reason, code=s.code) for s in skipped]
             else:
-                found = [Item(display, path.name, data, path)]
+                found = [Item(display, printable(path.name), data, path)]
         except RejectedFile as err:
             order.append(FileOutcome(display, "rejected", reason=err.message, code=err.code))
             continue

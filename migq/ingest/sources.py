@@ -12,7 +12,7 @@ from datetime import date
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from migq.errors import MigqError
+from migq.errors import MigqError, printable
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 IGNORED_NAMES = {"README.md", ".DS_Store", "Thumbs.db", "desktop.ini", ".gitkeep"}
@@ -55,7 +55,7 @@ def find_files(paths: list[Path]) -> list[Path]:
 def expand(path: Path, data: bytes, kind: str, display: str) -> tuple[list[Item], list[Unreadable]]:
     """A spreadsheet is one item; an e-mail gives one item per spreadsheet attachment."""
     if kind != "eml":
-        return [Item(display, path.name, data, path)], []
+        return [Item(display, printable(path.name), data, path)], []
     try:
         return _attachments(path, data, display)
     except Exception:  # noqa: BLE001 (the e-mail package's errors on hostile input are no closed set)
@@ -76,7 +76,7 @@ def _attachments(path: Path, data: bytes, display: str) -> tuple[list[Item], lis
     items: list[Item] = []
     skipped: list[Unreadable] = []
     for part in msg.iter_attachments():
-        name = part.get_filename() or "attachment"
+        name = printable(part.get_filename() or "attachment")
         if Path(name).suffix.lower() not in SPREADSHEET_SUFFIXES:
             continue
         if len(items) >= MAX_ATTACHMENTS:
