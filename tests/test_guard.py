@@ -403,6 +403,15 @@ def test_a_damaged_member_fails_its_checksum(tmp_path):
     rejected(put(tmp_path, "flipped.xlsx", bytes(data)), "corrupt_zip")
 
 
+def test_a_member_needing_an_unknown_zip_version_is_corrupt(tmp_path):
+    """Found by fuzzing: the zip module raises NotImplementedError for such a member, which
+    the guard let through as a reader failure with a programmer's message."""
+    data = bytearray(xlsx_bytes())
+    pos = data.find(b"PK\x01\x02")
+    data[pos + 6] = 223  # "version needed to extract" of the first central-directory entry: 22.3
+    assert "zip file version 22.3" in rejected(put(tmp_path, "future.xlsx", bytes(data)), "corrupt_zip").message
+
+
 def test_a_zip_level_password_is_encrypted(tmp_path):
     data = bytearray(xlsx_bytes())
     pos = data.find(b"PK\x01\x02")

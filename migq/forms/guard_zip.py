@@ -169,7 +169,9 @@ def _open(data: bytes, path, limits) -> list[zipfile.ZipInfo]:
         raise RejectedFile("too_many_members", path, count=declared, limit=limits.max_zip_members)
     try:
         infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, struct.error) as exc:
+    # NotImplementedError: a member that needs a later ZIP version than any workbook program writes.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, struct.error,
+            NotImplementedError) as exc:
         raise RejectedFile("corrupt_zip", path, detail=str(exc) or type(exc).__name__) from None
     if len(infos) > limits.max_zip_members:
         raise RejectedFile("too_many_members", path, count=len(infos), limit=limits.max_zip_members)
