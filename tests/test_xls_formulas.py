@@ -249,6 +249,17 @@ def test_custom_properties_of_every_type_are_read(codepage, codec):
     assert custom_properties(book.stream(SUMMARY.lower())) == got
 
 
+def test_a_damaged_record_in_an_xls_sheet_is_an_unreadable_form(xls):
+    """Found by fuzzing: xlrd reads a sheet's records only when the sheet is asked for, and a
+    record cut short there escaped as a struct.error, worded for programmers."""
+    from migq.forms.cells import FormError
+
+    # Every LABELSST record (a text cell, 10 bytes long) said to be 2 bytes long.
+    data = xls["formulas"].replace(b"\xfd\x00\x0a\x00", b"\xfd\x00\x02\x00")
+    with pytest.raises(FormError, match="CIV.xls cannot be opened as a workbook .*ask the sender"):
+        read_form(data, "xls", "CIV.xls", [Q])
+
+
 def test_an_xls_book_gives_the_formulas_and_properties_of_a_built_file():
     sheets = {"Ответы": [formula(13, 2, REF_C14 + b"\x1e\x02\x00\x05"), formula(3, 3, ONE_PLUS_TWO)]}
     summary = property_set(typed("CIV", "utf-16-le"), 1200)

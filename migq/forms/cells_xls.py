@@ -57,7 +57,12 @@ class XlsBook(Book):
         return CellRef(sheet.name, rlo, clo)
 
     def _sheet(self, name: str):
-        return self.book.sheet_by_name(name) if name in self.book.sheet_names() else None
+        if name not in self.book.sheet_names():
+            return None
+        try:  # xlrd reads a sheet's records only now (on_demand): damage there shows here
+            return self.book.sheet_by_name(name)
+        except Exception as exc:
+            raise _unreadable(self.file_name, exc) from None
 
     def _value(self, sheet, row: int, col: int):
         import xlrd
