@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from migq.cli.common import DbOption, app, console, err_console, handle_errors, parse_date_option
+from migq.cli.common import DbOption, app, console, err_console, escape, handle_errors, parse_date_option
 
 code_app = typer.Typer(help="Code free-text answers: coding sheets out and back, intercoder agreement, "
                             "adjudication of the final codes the report counts.", no_args_is_help=True)
@@ -30,8 +30,8 @@ def _print_problems(problems, title: str) -> None:
     for column in ("File", "Sheet", "Row", "Column", "Problem", "Fix"):
         table.add_column(column, overflow="fold")
     for p in problems:
-        table.add_row(p.file or "", p.sheet or "", "" if p.row is None else str(p.row), p.column or "",
-                      p.message, p.hint)
+        table.add_row(escape(p.file or ""), escape(p.sheet or ""), "" if p.row is None else str(p.row),
+                      escape(p.column or ""), escape(p.message), escape(p.hint))
     err_console.print(table)
 
 

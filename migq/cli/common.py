@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 app = typer.Typer(
     name="migq",
@@ -51,7 +52,7 @@ def _root(
 
 
 def fail(message: str, code: int = 1) -> "typer.Exit":
-    err_console.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -72,7 +73,8 @@ def run(the_app: typer.Typer, argv: list[str]) -> None:
 
 
 def _print_error(err, code: int) -> int:
-    err_console.print(f"[bold red]Error:[/] {err}", highlight=False, soft_wrap=True)
+    # Escaped, as every text that may come from a file: rich would read '[/x]' as markup.
+    err_console.print(f"[bold red]Error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
     return code
 
 

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from migq.cli.common import app, console, handle_errors
+from migq.cli.common import app, console, escape, handle_errors
 
 
 @app.command()
@@ -38,7 +38,7 @@ def demo(
                   + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.most_common()) + ".")
     for o in result.outcomes:
         if o.outcome == "rejected":
-            console.print(f"  rejected as expected: {o.file}: {o.reason}", highlight=False)
+            console.print(f"  rejected as expected: {escape(o.file)}: {escape(o.reason)}", highlight=False)
     console.rule(f"Report as of {REPORT_DATE:%d %B %Y}")
     print_report(result.report, console)
     console.print(f"Map of replies received by {MAP_DATE:%d %B %Y}: {result.map_path}")

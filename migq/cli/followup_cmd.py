@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from migq.cli.common import DbOption, app, console, err_console, handle_errors, parse_date_option, split_codes
+from migq.cli.common import DbOption, app, console, err_console, escape, handle_errors, parse_date_option, split_codes
 
 QuestionnaireKeyOption = typer.Option(
     None, "--questionnaire", "-q", metavar="FORM_ID:VERSION",
@@ -110,9 +110,9 @@ def _status_tables(q, when, rows, timeline, lang) -> None:
         if r.held:
             replies += f" {r.held} held"
         lc = r.last_contact
-        t.add_row(r.iso3, r.name, r.state, str(r.sent_on or ""), r.language or "", ", ".join(r.to),
+        t.add_row(r.iso3, r.name, r.state, str(r.sent_on or ""), r.language or "", escape(", ".join(r.to)),
                   replies.strip(), {True: "late", False: "", None: ""}[r.late], str(r.open_problems or ""),
-                  f"{lc.on_date} {lc.channel}: {lc.note}" if lc else "")
+                  escape(f"{lc.on_date} {lc.channel}: {lc.note}") if lc else "")
     console.print(t)
     for by in ("region", "group"):
         console.print(_totals_table(totals(rows, by), by))
@@ -219,8 +219,8 @@ def _remind_report(plan, *, sent: bool, out: Path) -> None:
     for i in plan.items:
         result = i.outcome or ""
         detail = i.error or (i.reason if i.action != "remind" else "")
-        t.add_row(i.iso3, i.name, i.action, i.template, i.language, ", ".join(i.to), ", ".join(i.cc),
-                  f"{result}: {detail}" if result and detail else (result or detail))
+        t.add_row(i.iso3, i.name, i.action, i.template, i.language, escape(", ".join(i.to)), escape(", ".join(i.cc)),
+                  escape(f"{result}: {detail}" if result and detail else (result or detail)))
     if plan.items:
         console.print(t)
     counts = {a: len(plan.with_action(a)) for a in ("remind", "retry", "phone", "skip", "cancel")}

@@ -69,6 +69,7 @@ class _null:
 def _print_outcomes(outcomes, dry_run: bool, options) -> None:
     from collections import Counter
 
+    from rich.markup import escape
     from rich.table import Table
 
     if not outcomes:
@@ -85,17 +86,20 @@ def _print_outcomes(outcomes, dry_run: bool, options) -> None:
         errors = sum(1 for p in o.problems if p.is_error)
         warns = len(o.problems) - errors
         probs = ", ".join(x for x in (f"{errors} error(s)" if errors else "", f"{warns} warning(s)" if warns else "") if x)
-        table.add_row(o.file, o.iso3 or "—", f"[{style}]{label}[/]", str(o.received_on or ""), probs or (o.reason if o.outcome in ("rejected", "duplicate") else ""))
+        # Names, reasons and problems quote the files: escaped, or rich reads '[/x]' as markup.
+        table.add_row(escape(o.file), o.iso3 or "—", f"[{style}]{label}[/]", str(o.received_on or ""),
+                      probs or escape(o.reason if o.outcome in ("rejected", "duplicate") else ""))
     console.print(table)
     for o in outcomes:
         if o.outcome in ("rejected", "held"):
-            console.print(f"[bold]{o.file}[/]: [{OUTCOME_STYLE[o.outcome]}]{o.outcome}[/]: {o.reason}", highlight=False)
+            console.print(f"[bold]{escape(o.file)}[/]: [{OUTCOME_STYLE[o.outcome]}]{o.outcome}[/]: {escape(o.reason)}",
+                          highlight=False)
         if o.problems and o.outcome != "duplicate":
-            problems = Table(title=f"Problems in {o.file}", title_justify="left")
+            problems = Table(title=f"Problems in {escape(o.file)}", title_justify="left")
             for col in ("Severity", "Sheet", "Cell", "Question", "Problem", "How to fix"):
                 problems.add_column(col, overflow="fold")
             for p in o.problems:
-                problems.add_row(p.severity.value, p.sheet or "", p.cell or "", p.question or "", p.message, p.hint)
+                problems.add_row(*(escape(x or "") for x in (p.severity.value, p.sheet, p.cell, p.question, p.message, p.hint)))
             console.print(problems)
     counts = Counter(OUTCOME_LABEL.get(o.outcome, o.outcome) for o in outcomes)
     console.print(", ".join(f"{n} {k}" for k, n in counts.most_common()) + ".")

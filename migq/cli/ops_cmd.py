@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from migq.cli.common import DbOption, app, console, handle_errors
+from migq.cli.common import DbOption, app, console, escape, handle_errors
 
 
 @app.command()
@@ -39,7 +39,7 @@ def doctor(
     for col in ("Check", "Result", "Detail", "Fix"):
         table.add_column(col, overflow="fold")
     for c in checks:
-        table.add_row(c.name, "[green]ok[/]" if c.ok else "[bold red]PROBLEM[/]", c.detail, c.fix)
+        table.add_row(c.name, "[green]ok[/]" if c.ok else "[bold red]PROBLEM[/]", escape(c.detail), escape(c.fix))
     console.print(table)
     bad = sum(not c.ok for c in checks)
     console.print("[green]Healthy:[/] every check passed." if healthy

@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from migq.cli.common import DbOption, app, console, err_console, handle_errors
+from migq.cli.common import DbOption, app, console, err_console, escape, handle_errors
 
 recipients_app = typer.Typer(
     help="The 195 recipients (193 Member States, Holy See, State of Palestine) and their contacts.",
@@ -98,7 +98,7 @@ def import_contacts(
     contacts, problems = read_contacts(file)
     if problems:
         _print_problems(problems)
-        err_console.print(f"[bold red]Error:[/] {file}: {len(problems)} problem(s); nothing imported. "
+        err_console.print(f"[bold red]Error:[/] {escape(str(file))}: {len(problems)} problem(s); nothing imported. "
                           "Fix the rows shown and run the import again.", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
@@ -117,5 +117,6 @@ def _print_problems(problems) -> None:
     for column in ("File", "Row", "Column", "Problem", "Fix"):
         table.add_column(column, overflow="fold")
     for p in problems:
-        table.add_row(p.file or "", "" if p.row is None else str(p.row), p.column or "", p.message, p.hint)
+        table.add_row(escape(p.file or ""), "" if p.row is None else str(p.row), escape(p.column or ""),
+                      escape(p.message), escape(p.hint))
     console.print(table)

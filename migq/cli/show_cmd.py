@@ -16,6 +16,7 @@ def show(
     db: Optional[str] = DbOption,
 ) -> None:
     """A recipient's dispatches, replies and versions, the counted answers, open problems and contacts."""
+    from rich.markup import escape
     from rich.table import Table
 
     from migq.errors import MigqError
@@ -47,14 +48,14 @@ def show(
         t.add_column(c, overflow="fold")
     for d in dispatches:
         t.add_row(qs[d.questionnaire_id].key if d.questionnaire_id in qs else "?", d.issue_id, str(d.sent_on),
-                  d.language, d.to_addresses or "—", f"replaced by {d.replaced_by}" if d.replaced_by else "live")
+                  d.language, escape(d.to_addresses or "—"), f"replaced by {d.replaced_by}" if d.replaced_by else "live")
     console.print(t if dispatches else "No form sent.")
     t = Table(title="Replies", title_justify="left")
     for c in ("Version", "Status", "Received", "Channel", "Late", "File", "SHA-256"):
         t.add_column(c, overflow="fold")
     for s in subs:
         t.add_row(str(s["version_no"]), s["status"], str(s["received_on"]), s["channel"], "yes" if s["late"] else "",
-                  s["file_name"], s["evidence_sha256"][:12])
+                  escape(s["file_name"]), s["evidence_sha256"][:12])
     console.print(t if subs else "No reply.")
     if answers:
         q = qs.get(counted[-1]["questionnaire_id"])
@@ -63,19 +64,19 @@ def show(
             t.add_column(c, overflow="fold")
         order = {qq.name: i for i, qq in enumerate(q.questions)} if q else {}
         for a in sorted(answers, key=lambda a: order.get(a["question"], 999)):
-            t.add_row(a["question"], a["value"] or "", a["cell"] or "", "yes" if a["valid"] else "[red]set aside[/]")
+            t.add_row(a["question"], escape(a["value"] or ""), escape(a["cell"] or ""), "yes" if a["valid"] else "[red]set aside[/]")
         console.print(t)
     if open_problems:
         t = Table(title="Open problems", title_justify="left")
         for c in ("Severity", "Cell", "Question", "Problem"):
             t.add_column(c, overflow="fold")
         for p in open_problems:
-            t.add_row(p["severity"], p["cell"] or "", p["question"] or "", p["message"])
+            t.add_row(p["severity"], escape(p["cell"] or ""), escape(p["question"] or ""), escape(p["message"]))
         console.print(t)
     if contacts:
         t = Table(title="Contacts", title_justify="left")
         for c in ("On", "Channel", "Note", "By"):
             t.add_column(c, overflow="fold")
         for c in contacts:
-            t.add_row(str(c["on_date"]), c["channel"], c["note"], c["actor"])
+            t.add_row(str(c["on_date"]), c["channel"], escape(c["note"]), escape(c["actor"]))
         console.print(t)
