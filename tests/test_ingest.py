@@ -182,7 +182,7 @@ def test_hostile_identity_and_mail_headers_cost_only_their_file(runner, workspac
     (inbox / "DEU.xlsx").write_bytes(strip_metadata(forged, sheet=True, properties=False))
     mail = as_email("MEX", "respuesta.xlsx", fill_form(_form(out, "MEX"), GOOD), date(2008, 4, 2))
     mail = re.sub(rb"Date: [^\r\n]*", b"Date: Wed, 02 Apr 2008 10:00:00 +99999999999999999999", mail)
-    (inbox / "MEX.eml").write_bytes(re.sub(rb"From: [^\r\n]*", b"From: a@[", mail))
+    (inbox / "MEX.eml").write_bytes(re.sub(rb"From: [^\r\n]*", b"From: \xe9 a@[", mail))
     nested = b"".join(b'--B%d\nContent-Type: multipart/mixed; boundary="B%d"\n\n' % (i, i + 1) for i in range(1000))
     (inbox / "nested.eml").write_bytes(b'From: a@b.example\nMIME-Version: 1.0\n'
                                        b'Content-Type: multipart/mixed; boundary="B0"\n\n' + nested)
@@ -198,7 +198,7 @@ def test_hostile_identity_and_mail_headers_cost_only_their_file(runner, workspac
     with open_store(db_url) as store, store.read() as conn:
         kept = conn.execute(select(schema.submissions.c.message_date, schema.submissions.c.sender)
                             .where(schema.submissions.c.iso3 == "MEX")).one()
-    assert kept == ("Wed, 02 Apr 2008 10:00:00 +99999999999999999999", "a@["), "unreadable headers are kept as written"
+    assert kept == ("Wed, 02 Apr 2008 10:00:00 +99999999999999999999", "\\xe9 a@["), "unreadable headers are kept as written"
 
 
 def test_file_names_not_in_the_system_encoding_are_shown_escaped(runner, workspace):
@@ -218,6 +218,60 @@ def test_file_names_not_in_the_system_encoding_are_shown_escaped(runner, workspa
         assert conn.execute(select(schema.submissions.c.file_name)).scalar_one() == "responses/r\\xe9ponse-FRA.xlsx"
     table = runner.invoke(app, ["ingest", "--db", db_url, str(inbox)])
     assert table.exit_code == 1 and "Traceback" not in table.output and "r\\xe9sum\\xe9.xlsx" in table.output
+
+
+def test_a_nul_in_a_cell_is_stored_alike_on_both_databases(runner, workspace):
+    """Found by fuzzing (on PostgreSQL, whose text cannot hold NUL): OOXML writes a NUL in a
+    cell as _x0000_, and the reader gives it back. It is stored as the four characters \\x00."""
+    db_url, out, inbox = workspace
+    filled = fill_form(_form(out, "FRA"), {**GOOD, "ministry": "Ministry of Foreign Affairs"})
+    (inbox / "FRA.xlsx").write_bytes(_rewritten(filled, "xl/worksheets/sheet2.xml",  # the questionnaire
+                                                lambda xml: xml.replace(b"Ministry of", b"Ministry_x0000_ of")))
+    result, data = _ingest(runner, db_url, inbox)
+    assert result.exit_code == 0 and data["files"][0]["outcome"] == "accepted", result.output
+    with open_store(db_url) as store, store.read() as conn:
+        value, raw = conn.execute(select(schema.answers.c.value, schema.answers.c.raw)
+                                  .where(schema.answers.c.question == "ministry")).one()
+    assert raw == "Ministry\\x00 of Foreign Affairs" and value == "Ministry of Foreign Affairs"
+
+
+def test_a_fault_of_migq_on_one_file_sets_that_file_aside(runner, workspace, monkeypatch):
+    """A bug met while storing one reply costs that file, with the error, and not the batch."""
+    import migq.store.replies as replies
+
+    db_url, out, inbox = workspace
+    for iso3 in ("FRA", "MEX"):
+        (inbox / f"{iso3}.xlsx").write_bytes(fill_form(_form(out, iso3), GOOD))
+    store_reply = replies.store_reply
+
+    def failing_for_mexico(store, reply, **options):
+        if reply.iso3 == "MEX":
+            raise RuntimeError("a bug of ours")
+        return store_reply(store, reply, **options)
+
+    monkeypatch.setattr(replies, "store_reply", failing_for_mexico)
+    result, data = _ingest(runner, db_url, inbox)
+    assert result.exit_code == 1
+    by_file = {Path(f["file"]).name: f for f in data["files"]}
+    assert by_file["FRA.xlsx"]["outcome"] == "accepted"
+    mexico = by_file["MEX.xlsx"]
+    assert mexico["outcome"] == "rejected" and mexico["code"] == "internal_error"
+    assert "RuntimeError: a bug of ours" in mexico["reason"] and "report this" in mexico["reason"]
+    assert _count(db_url, schema.submissions) == 1
+
+
+def test_text_from_files_is_printed_as_it_is_not_as_markup(runner, workspace):
+    """Found by fuzzing: the terminal library reads '[/x]' as a closing style tag, and text
+    from a file (an answer quoted in a problem, a file name) stopped the table output."""
+    db_url, out, inbox = workspace
+    (inbox / "FRA[red].xlsx").write_bytes(fill_form(_form(out, "FRA"), {**GOOD, "gfmd_outcome": "[/x] [bold]maybe"}))
+    result = runner.invoke(app, ["ingest", "--db", db_url, str(inbox)])
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    assert "FRA[red].xlsx" in result.output and "[/x] [bold]maybe" in result.output
+    shown = runner.invoke(app, ["show", "FRA", "--db", db_url])
+    assert shown.exit_code == 0 and "FRA[red].xlsx" in shown.output and "[/x] [bold]maybe" in shown.output
+    missing = runner.invoke(app, ["ingest", "--db", db_url, str(inbox / "[/x]" / "reply.xlsx")])
+    assert missing.exit_code == 1 and "[/x]/reply.xlsx does not exist" in missing.output, missing.output
 
 
 def test_usage_errors(runner, workspace):

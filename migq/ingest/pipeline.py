@@ -169,7 +169,16 @@ class _Context:
         return cls(store, roster, questionnaires, keys.all_keys(store), dispatches, options)
 
     def handle(self, item: Item, result) -> FileOutcome:
-        outcome = self._handle(item, result)
+        try:
+            outcome = self._handle(item, result)
+        except MigqError:  # the database is gone or locked: no later file would fare better
+            raise
+        except Exception as exc:  # noqa: BLE001
+            # A fault of migq's own, met on this file (its transaction rolled back): the file
+            # is set aside with the error, and the batch goes on.
+            outcome = FileOutcome(item.display, "rejected", code="internal_error", reason=(
+                f"migq failed on this file ({type(exc).__name__}: {str(exc)[:200]}) and stored nothing of it: "
+                "keep the file and report this to the migq maintainers; the other files are not affected"))
         self.counts[outcome.outcome] = self.counts.get(outcome.outcome, 0) + 1
         return outcome
 

@@ -92,9 +92,10 @@ def _attachments(path: Path, data: bytes, display: str) -> tuple[list[Item], lis
 
 def _header(msg, name: str) -> str | None:
     """A header as text. The e-mail package parses a header when it is asked for (a Date with
-    an impossible time zone raises): one it cannot parse is kept as it was written."""
+    an impossible time zone raises): one it cannot parse is kept as it was written, its bytes
+    outside ASCII shown as \\xNN (see printable)."""
     try:
         value = msg.get(name)
     except Exception:  # noqa: BLE001 (see expand)
         value = next((raw for key, raw in msg.raw_items() if key.lower() == name.lower()), None)
-    return " ".join(str(value or "").split()) or None
+    return printable(" ".join(str(value or "").split())) or None
