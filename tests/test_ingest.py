@@ -170,7 +170,7 @@ def _rewritten(data: bytes, part: str, change) -> bytes:
 def test_hostile_identity_and_mail_headers_cost_only_their_file(runner, workspace):
     """Found by fuzzing: a signature of non-ASCII text, an e-mail Date with an impossible time
     zone, a From the e-mail package trips on, and multiparts nested a thousand deep each
-    stopped the whole run with a traceback."""
+    stopped the whole run with a traceback; a blanked form id was reported as 'form None'."""
     import re
     from datetime import date
 
@@ -180,6 +180,9 @@ def test_hostile_identity_and_mail_headers_cost_only_their_file(runner, workspac
                         lambda xml: re.sub(rb'(name="migq_signature".*?<vt:lpwstr[^>]*>)[^<]*',
                                            "\\1é€".encode(), xml))
     (inbox / "DEU.xlsx").write_bytes(strip_metadata(forged, sheet=True, properties=False))
+    blanked = _rewritten(fill_form(_form(out, "GBR"), GOOD), "docProps/custom.xml",
+                         lambda xml: re.sub(rb'(name="migq_form_id".*?<vt:lpwstr[^>]*>)[^<]*', rb"\1", xml))
+    (inbox / "GBR.xlsx").write_bytes(strip_metadata(blanked, sheet=True, properties=False))
     mail = as_email("MEX", "respuesta.xlsx", fill_form(_form(out, "MEX"), GOOD), date(2008, 4, 2))
     mail = re.sub(rb"Date: [^\r\n]*", b"Date: Wed, 02 Apr 2008 10:00:00 +99999999999999999999", mail)
     (inbox / "MEX.eml").write_bytes(re.sub(rb"From: [^\r\n]*", b"From: \xe9 a@[", mail))
@@ -191,6 +194,7 @@ def test_hostile_identity_and_mail_headers_cost_only_their_file(runner, workspac
     by_file = {Path(f["file"].split(" › ")[0]).name: f for f in data["files"]}
     assert by_file["FRA.xlsx"]["outcome"] == "accepted"
     assert by_file["DEU.xlsx"]["outcome"] == "rejected" and by_file["DEU.xlsx"]["code"] == "bad_signature"
+    assert by_file["GBR.xlsx"]["code"] == "bad_signature" and "None" not in by_file["GBR.xlsx"]["reason"]
     mexico = by_file["MEX.eml"]
     assert mexico["outcome"] == "accepted" and mexico["received_on"] == date.today().isoformat()
     assert by_file["nested.eml"]["outcome"] == "rejected" and by_file["nested.eml"]["code"] == "unreadable_message"

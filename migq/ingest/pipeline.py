@@ -248,6 +248,8 @@ class _Context:
                 return self.options.assume, qid, q, None, None
             return None, qid, q, None, ("its identification (hidden sheet and properties) was removed; "
                                         f"attach it to a recipient with 'migq ingest {item.display} --assume ISO3'")
+        if not (ident.get("form_id") and ident.get("version")):  # part of it was removed or blanked
+            return _altered(item)
         found = self.by_key.get((ident.get("form_id"), ident.get("version")))
         if found is None:
             return FileOutcome(item.display, "rejected", code="unknown_form",
@@ -262,9 +264,7 @@ class _Context:
         except TypeError:
             form = None
         if secret is None or form is None or not form.verify(secret):
-            return FileOutcome(item.display, "rejected", code="bad_signature",
-                               reason="its identification does not match its signature (it was altered, or comes "
-                                      "from another workspace): ask the sender to answer on the form that was sent")
+            return _altered(item)
         dispatch = self.dispatches.get(form.issue_id)
         if dispatch is None or dispatch.iso3 != form.iso3:
             return FileOutcome(item.display, "rejected", code="unknown_issue",
@@ -284,6 +284,12 @@ class _Context:
     def _deadline(self, issue_id, q):
         d = self.dispatches.get(issue_id) if issue_id else None
         return (d.deadline if d and d.deadline else q.deadline)
+
+
+def _altered(item: Item) -> FileOutcome:
+    return FileOutcome(item.display, "rejected", code="bad_signature",
+                       reason="its identification does not match its signature (it was altered, or comes "
+                              "from another workspace): ask the sender to answer on the form that was sent")
 
 
 def _located(p: Problem, display: str) -> Problem:
