@@ -220,6 +220,19 @@ def test_formula_with_a_cached_value_in_a_namespaced_sheet_is_caught(blank):
     assert [p.code for p in r.problems] == ["formula_in_answer"] and r.answers["n"].value is None
 
 
+@pytest.mark.parametrize("part, edit", [  # each with an unbound XML prefix
+    ("docProps/custom.xml", lambda b: b.replace(b"<vt:lpwstr", b"<zz:lpwstr", 1)),
+    ("xl/worksheets/sheet2.xml", lambda b: b.replace(b"<f>2+3</f>", b"<zz:f>2+3</zz:f>")),
+])
+def test_damage_met_after_opening_is_a_plain_error(blank, part, edit):
+    """Found by fuzzing: parts read late (the custom properties when the metadata sheet is
+    gone, a sheet's formulas) raised the XML parser's own errors, worded for programmers."""
+    filled = strip_metadata(fill_form(blank["en"], {"n": "=2+3", "sole": "No"}), sheet=True, properties=False)
+    data = _edit_part(filled, part, edit)
+    with pytest.raises(MigqError, match="FRA.xlsx cannot be opened as a workbook .*ask the sender"):
+        read_form(data, "xlsx", "FRA.xlsx", [Q, OTHER])
+
+
 def test_moved_answer_cells_are_found_through_their_names(blank):
     """Rows inserted above the answers, as Excel does it: cells move and names follow."""
     from openpyxl import load_workbook

@@ -237,7 +237,10 @@ class XlsxBook(_CalamineValues, Book):
             from xml.etree.ElementTree import fromstring
         else:
             from defusedxml.ElementTree import fromstring
-        return fromstring(self._part(part))
+        try:
+            return fromstring(self._part(part))
+        except (SyntaxError, ValueError) as exc:  # ParseError is a SyntaxError; defusedxml's are ValueErrors
+            raise _unreadable(self.file_name, exc) from None
 
     def _rels(self, part: str) -> dict[str, tuple[str, str]]:
         """Relationship id -> (type, absolute part name) for ``part``."""
@@ -324,8 +327,15 @@ class XlsxBook(_CalamineValues, Book):
         from defusedxml.ElementTree import iterparse
 
         last_row = max(r.row for r in wanted.values()) + 1
+        try:
+            return self._formula_cells(iterparse(io.BytesIO(raw), events=("end",)), wanted, last_row)
+        except (SyntaxError, ValueError) as exc:  # broken XML, a row number that is no number
+            raise _unreadable(self.file_name, exc) from None
+
+    @staticmethod
+    def _formula_cells(events, wanted: dict[str, CellRef], last_row: int) -> dict[CellRef, str]:
         found: dict[CellRef, str] = {}
-        for _, elem in iterparse(io.BytesIO(raw), events=("end",)):
+        for _, elem in events:
             tag = _local(elem.tag)
             if tag == "c":
                 ref = wanted.get((elem.get("r") or "").upper())
