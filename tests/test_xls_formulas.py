@@ -260,6 +260,17 @@ def test_a_damaged_record_in_an_xls_sheet_is_an_unreadable_form(xls):
         read_form(data, "xls", "CIV.xls", [Q])
 
 
+def test_an_xls_the_reader_gives_up_on_without_a_word_is_named_inconsistent(xls):
+    """Found by fuzzing: xlrd stops on a failed assert, with no message, for a header that
+    claims too many mini-stream sectors; the user read '(AssertionError)'."""
+    from migq.forms.cells import FormError
+
+    data = bytearray(xls["formulas"])
+    data[0x42] = 89  # the high byte of the compound file header's count of MiniFAT sectors
+    with pytest.raises(FormError, match=r"CIV.xls cannot be opened as a workbook \(its internal structure is inconsistent\)"):
+        read_form(bytes(data), "xls", "CIV.xls", [Q])
+
+
 def test_an_xls_book_gives_the_formulas_and_properties_of_a_built_file():
     sheets = {"Ответы": [formula(13, 2, REF_C14 + b"\x1e\x02\x00\x05"), formula(3, 3, ONE_PLUS_TWO)]}
     summary = property_set(typed("CIV", "utf-16-le"), 1200)

@@ -93,7 +93,8 @@ class FormError(MigqError):
 
 
 def _unreadable(file_name: str, exc: Exception) -> MigqError:
-    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+    # A reader that stops on a failed internal check says nothing (xlrd's asserts): name the fault.
+    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "its internal structure is inconsistent"
     return FormError(
         f"{file_name} cannot be opened as a workbook ({detail}): ask the sender to save it again as .xlsx and resend it.",
         path=file_name,
