@@ -278,6 +278,33 @@ def test_text_from_files_is_printed_as_it_is_not_as_markup(runner, workspace):
     assert missing.exit_code == 1 and "[/x]/reply.xlsx does not exist" in missing.output, missing.output
 
 
+def test_an_email_with_too_many_parts_is_refused_before_it_is_parsed(runner, workspace):
+    """The e-mail package parses every part first (100,000 parts took 20 s in this process):
+    a message of thousands is refused unread; beyond 20 spreadsheets, one line says how many
+    were left unread."""
+    from email.message import EmailMessage
+
+    db_url, out, inbox = workspace
+    form = fill_form(_form(out, "FRA"), GOOD)
+    many = EmailMessage()
+    many["From"], many["Subject"] = "mission@fra.example", "reponse"
+    many.set_content("ci-joint")
+    for n in range(22):
+        many.add_attachment(form, maintype="application", subtype="octet-stream", filename=f"reponse-{n}.xlsx")
+    (inbox / "many.eml").write_bytes(bytes(many))
+    parts = b"".join(b"--x\nContent-Type: text/plain\n\nhello\n" for _ in range(3000))
+    (inbox / "bomb.eml").write_bytes(b"From: a@b.example\nMIME-Version: 1.0\n"
+                                     b"Content-Type: multipart/mixed; boundary=x\n\n" + parts + b"--x--\n")
+    result, data = _ingest(runner, db_url, inbox)
+    assert result.exit_code == 1
+    outcomes = [(f["file"].split("/")[-1], f["outcome"], f["code"]) for f in data["files"]]
+    assert ("bomb.eml", "rejected", "too_many_parts") in outcomes
+    assert ("many.eml", "rejected", "too_many_attachments") in outcomes
+    read = [o for o in outcomes if " › " in o[0]]
+    assert len(read) == 20 and sorted({o[1] for o in read}) == ["accepted", "duplicate"]
+    assert "2 more spreadsheet(s)" in next(f["reason"] for f in data["files"] if f["code"] == "too_many_attachments")
+
+
 def test_usage_errors(runner, workspace):
     db_url, out, inbox = workspace
     assert runner.invoke(app, ["ingest", str(inbox), "--db", db_url, "--channel", "pigeon"]).exit_code == 2

@@ -17,6 +17,9 @@ from migq.errors import MigqError, printable
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 IGNORED_NAMES = {"README.md", ".DS_Store", "Thumbs.db", "desktop.ini", ".gitkeep"}
 MAX_ATTACHMENTS = 20
+# Lines that may open a MIME part: the e-mail package parses every part before the first
+# attachment can be looked at (100,000 parts took 20 s), and no reply is made of thousands.
+MAX_PART_LINES = 2000
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,10 @@ def expand(path: Path, data: bytes, kind: str, display: str) -> tuple[list[Item]
     """A spreadsheet is one item; an e-mail gives one item per spreadsheet attachment."""
     if kind != "eml":
         return [Item(display, printable(path.name), data, path)], []
+    if data.count(b"\n--") > MAX_PART_LINES:
+        return [], [Unreadable(display, f"the message is made of more than {MAX_PART_LINES:,} parts, far more than any "
+                               "reply: ask the sender to send the completed form (.xlsx) alone, attached to a new "
+                               "message", "too_many_parts")]
     try:
         return _attachments(path, data, display)
     except Exception:  # noqa: BLE001 (the e-mail package's errors on hostile input are no closed set)
@@ -75,15 +82,19 @@ def _attachments(path: Path, data: bytes, display: str) -> tuple[list[Item], lis
             day = None  # kept as text; the date received is then given or today
     items: list[Item] = []
     skipped: list[Unreadable] = []
+    beyond = 0  # spreadsheets attached after the first MAX_ATTACHMENTS
     for part in msg.iter_attachments():
         name = printable(part.get_filename() or "attachment")
         if Path(name).suffix.lower() not in SPREADSHEET_SUFFIXES:
             continue
         if len(items) >= MAX_ATTACHMENTS:
-            skipped.append(Unreadable(f"{display} › {name}", "too many attachments in one message", "too_many_attachments"))
+            beyond += 1
             continue
         content = part.get_payload(decode=True) or b""
         items.append(Item(f"{display} › {name}", Path(name).name, content, path, sender, raw_date, day))
+    if beyond:
+        skipped.append(Unreadable(display, f"{beyond:,} more spreadsheet(s) attached after the first {MAX_ATTACHMENTS} were "
+                                  "not read: ask the sender to send them in other messages", "too_many_attachments"))
     if not items and not skipped:
         skipped.append(Unreadable(display, "the message has no spreadsheet attached: ask the sender to attach "
                                   "the completed form (.xlsx)", "no_attachment"))
