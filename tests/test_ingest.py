@@ -305,6 +305,27 @@ def test_an_email_with_too_many_parts_is_refused_before_it_is_parsed(runner, wor
     assert "2 more spreadsheet(s)" in next(f["reason"] for f in data["files"] if f["code"] == "too_many_attachments")
 
 
+def test_a_reply_forwarded_as_an_attachment_keeps_the_governments_sender_and_date(runner, workspace):
+    from datetime import date
+    from email import message_from_bytes, policy
+    from email.message import EmailMessage
+
+    db_url, out, inbox = workspace
+    reply = message_from_bytes(as_email("MEX", "respuesta.xlsx", fill_form(_form(out, "MEX"), GOOD), date(2008, 4, 28)),
+                               policy=policy.default)
+    forward = EmailMessage()
+    forward["From"], forward["Date"] = "registry@un.example", "Mon, 05 May 2008 09:00:00 +0000"
+    forward.set_content("FYI, the reply of Mexico.")
+    forward.add_attachment(reply)
+    (inbox / "fwd.eml").write_bytes(bytes(forward))
+    result, data = _ingest(runner, db_url, inbox)
+    assert result.exit_code == 0, result.output
+    [mexico] = data["files"]
+    assert mexico["file"].endswith("fwd.eml › respuesta.xlsx") and mexico["received_on"] == "2008-04-28"
+    with open_store(db_url) as store, store.read() as conn:
+        assert "mission@mex.example" in conn.execute(select(schema.submissions.c.sender)).scalar_one()
+
+
 def test_usage_errors(runner, workspace):
     db_url, out, inbox = workspace
     assert runner.invoke(app, ["ingest", str(inbox), "--db", db_url, "--channel", "pigeon"]).exit_code == 2

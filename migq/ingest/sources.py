@@ -17,6 +17,7 @@ from migq.errors import MigqError, printable
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 IGNORED_NAMES = {"README.md", ".DS_Store", "Thumbs.db", "desktop.ini", ".gitkeep"}
 MAX_ATTACHMENTS = 20
+MAX_FORWARDS = 3  # messages attached within messages, read this deep
 # Lines that may open a MIME part: the e-mail package parses every part before the first
 # attachment can be looked at (100,000 parts took 20 s), and no reply is made of thousands.
 MAX_PART_LINES = 2000
@@ -71,19 +72,38 @@ def expand(path: Path, data: bytes, kind: str, display: str) -> tuple[list[Item]
 
 
 def _attachments(path: Path, data: bytes, display: str) -> tuple[list[Item], list[Unreadable]]:
-    msg = email.message_from_bytes(data, policy=email.policy.default)
-    sender = _header(msg, "From")
-    raw_date = _header(msg, "Date")
+    items: list[Item] = []
+    beyond = _collect(email.message_from_bytes(data, policy=email.policy.default), path, display, items, None)
+    skipped: list[Unreadable] = []
+    if beyond:
+        skipped.append(Unreadable(display, f"{beyond:,} more spreadsheet(s) attached after the first {MAX_ATTACHMENTS} were "
+                                  "not read: ask the sender to send them in other messages", "too_many_attachments"))
+    if not items and not skipped:
+        skipped.append(Unreadable(display, "the message has no spreadsheet attached: ask the sender to attach "
+                                  "the completed form (.xlsx)", "no_attachment"))
+    return items, skipped
+
+
+def _collect(msg, path: Path, display: str, items: list[Item], outer: tuple | None, depth: int = 0) -> int:
+    """Add the message's spreadsheet attachments to ``items``, and those of messages attached
+    to it (a reply forwarded as an attachment, as a registry forwards it). Each keeps the
+    sender and date of the message that carried it, the government's, not the forwarder's
+    (whose date stands in for a missing one). Returns how many spreadsheets were left beyond
+    MAX_ATTACHMENTS."""
+    sender, raw_date = _header(msg, "From"), _header(msg, "Date")
+    if outer and not raw_date:
+        sender, raw_date = sender or outer[0], outer[1]
     day = None
     if raw_date:
         try:
             day = parsedate_to_datetime(raw_date).date()
         except (TypeError, ValueError, IndexError, OverflowError):
             day = None  # kept as text; the date received is then given or today
-    items: list[Item] = []
-    skipped: list[Unreadable] = []
-    beyond = 0  # spreadsheets attached after the first MAX_ATTACHMENTS
+    beyond = 0
     for part in msg.iter_attachments():
+        if part.get_content_type() == "message/rfc822" and depth < MAX_FORWARDS:
+            beyond += _collect(part.get_content(), path, display, items, (sender, raw_date), depth + 1)
+            continue
         name = printable(part.get_filename() or "attachment")
         if Path(name).suffix.lower() not in SPREADSHEET_SUFFIXES:
             continue
@@ -92,13 +112,7 @@ def _attachments(path: Path, data: bytes, display: str) -> tuple[list[Item], lis
             continue
         content = part.get_payload(decode=True) or b""
         items.append(Item(f"{display} › {name}", Path(name).name, content, path, sender, raw_date, day))
-    if beyond:
-        skipped.append(Unreadable(display, f"{beyond:,} more spreadsheet(s) attached after the first {MAX_ATTACHMENTS} were "
-                                  "not read: ask the sender to send them in other messages", "too_many_attachments"))
-    if not items and not skipped:
-        skipped.append(Unreadable(display, "the message has no spreadsheet attached: ask the sender to attach "
-                                  "the completed form (.xlsx)", "no_attachment"))
-    return items, skipped
+    return beyond
 
 
 def _header(msg, name: str) -> str | None:
