@@ -18,6 +18,11 @@ codes separated by spaces. Hence, for a missing answer, ``=`` is false (unless c
 number). When either side of a comparison is a number the other is read as a number; text that
 is not a number compares like a missing answer. Two dates (``date`` values or 'YYYY-MM-DD'
 text) order as dates. Nothing here calls ``eval``.
+
+Expressions come from definition files anyone may write, so the parser refuses nesting deeper
+than ``MAX_NESTING`` (deeper would exhaust Python's stack) and numbers longer than
+``MAX_NUMBER_LENGTH`` characters (Python refuses to convert very long integers). Both checks
+run once, while parsing; evaluation does no extra work.
 """
 
 from __future__ import annotations
@@ -88,6 +93,8 @@ FUNCTIONS = {
     "false": (0, 0),
 }
 COMPARISONS = ("=", "!=", "<=", ">=", "<", ">")
+MAX_NESTING = 50  # parentheses and calls inside each other: ~9 stack frames each; forms use a handful
+MAX_NUMBER_LENGTH = 30  # characters; a float keeps 17 significant digits anyway
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -132,6 +139,7 @@ class _Parser:
     def __init__(self, text: str):
         self.tokens = _tokenize(text)
         self.i = 0
+        self.depth = 0  # parentheses and function calls open around the current token
 
     def peek(self) -> tuple[str, str, int]:
         return self.tokens[self.i]
@@ -181,7 +189,7 @@ class _Parser:
             kind, text, pos = self.take()
             if kind != "number":
                 raise ExpressionError(f"'-' at character {pos - 1} must be followed by a number")
-            return Literal(-_number(text))
+            return Literal(-_number(text, pos))
         return self.primary()
 
     def primary(self) -> Expr:
@@ -191,11 +199,11 @@ class _Parser:
         if kind == "current":
             return Current()
         if kind == "number":
-            return Literal(_number(text))
+            return Literal(_number(text, pos))
         if kind == "string":
             return Literal(text[1:-1])
         if kind == "punct" and text == "(":
-            inner = self.boolean("or")
+            inner = self.nested(pos)
             self.expect(")")
             return inner
         if kind == "word" and self.peek()[:2] == ("punct", "("):
@@ -212,10 +220,10 @@ class _Parser:
         self.take()  # '('
         args: list[Expr] = []
         if self.peek()[:2] != ("punct", ")"):
-            args.append(self.boolean("or"))
+            args.append(self.nested(pos))
             while self.peek()[:2] == ("punct", ","):
                 self.take()
-                args.append(self.boolean("or"))
+                args.append(self.nested(pos))
         self.expect(")")
         low, high = FUNCTIONS[name]
         if not low <= len(args) <= high:
@@ -223,8 +231,21 @@ class _Parser:
             raise ExpressionError(f"{name}() takes {wanted} argument(s), not {len(args)}")
         return Call(name, tuple(args))
 
+    def nested(self, pos: int) -> Expr:
+        """An expression inside the parentheses or the call opened at ``pos``; a bounded recursion."""
+        if self.depth >= MAX_NESTING:
+            raise ExpressionError(f"the parentheses or functions are nested more than {MAX_NESTING} deep "
+                                  f"at character {pos}")
+        self.depth += 1
+        inner = self.boolean("or")
+        self.depth -= 1
+        return inner
 
-def _number(text: str) -> int | float:
+
+def _number(text: str, pos: int) -> int | float:
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise ExpressionError(f"the number at character {pos} is {len(text)} characters long; "
+                              f"at most {MAX_NUMBER_LENGTH} are allowed")
     return float(text) if "." in text else int(text)
 
 

@@ -4,6 +4,11 @@ Both sources become the same thing: for each sheet, its column headers and its r
 ``{header: text}`` with spreadsheet row numbers (header = row 1), so the checks can point at
 the cell to fix whichever format the author used. Every cell is read as text (the YAML loader
 resolves no types), because 'no', '2008' and '1.0' are names here, not booleans or numbers.
+
+A definition may come from anyone, so the YAML loader refuses what a definition never needs
+and a hostile file would use: aliases (a few lines of them expand to billions of cells), deep
+nesting (it exhausts Python's stack), duplicate keys (one value would silently be lost) and
+escapes such as "\\uD800" that stand for no character (no output can print them).
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 
-from migq.errors import Problem, problem
+from migq.errors import Problem, printable, problem
 from migq.questionnaire import LANGUAGE_NAMES
 
 SHEETS = ("survey", "choices", "settings", "positions", "codes")
@@ -25,6 +31,8 @@ _LANGUAGE_CODES = {name.lower(): code for code, name in LANGUAGE_NAMES.items()} 
     "english": "en", "french": "fr", "spanish": "es", "arabic": "ar", "russian": "ru", "chinese": "zh",
 }
 _CODE_IN_PARENS = re.compile(r"\(\s*([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)?)\s*\)\s*$")
+# A definition nests at most sheets > rows > row > list value (4); anything far deeper is hostile.
+MAX_YAML_DEPTH = 20
 
 
 @dataclass
@@ -170,8 +178,7 @@ def _read_yaml(path: Path) -> tuple[dict[str, Sheet] | None, list[Problem]]:
     except UnicodeDecodeError:
         return None, [problem("not_a_definition", file=file, reason="it is not UTF-8 text")]
     try:
-        # BaseLoader: every scalar stays text ('no' is a choice name, not False)
-        data = yaml.load(text, Loader=yaml.BaseLoader)
+        data = yaml.load(text, Loader=_definition_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -206,3 +213,50 @@ def _read_yaml(path: Path) -> tuple[dict[str, Sheet] | None, list[Problem]]:
             numbered.append((number, [(k, v) for k, v in row.items() if not isinstance(v, dict)]))
         sheets[name] = _sheet_from_rows(name, numbered)
     return sheets, problems
+
+
+@lru_cache(maxsize=1)
+def _definition_loader() -> type:
+    """The YAML loader for definitions, built on first use so that importing this module stays cheap."""
+    import yaml
+    from yaml.composer import ComposerError
+    from yaml.constructor import ConstructorError
+
+    class DefinitionLoader(yaml.BaseLoader):  # BaseLoader: every scalar stays text ('no' is not False)
+        def __init__(self, stream):
+            super().__init__(stream)
+            self.depth = 0
+
+        def compose_node(self, parent, index):
+            event = self.peek_event()
+            if isinstance(event, yaml.AliasEvent):
+                reason = "the definition uses YAML aliases (&/*), which are not allowed: write the values out"
+                raise ComposerError(None, None, reason, event.start_mark)
+            if self.depth >= MAX_YAML_DEPTH:
+                reason = (f"lists or mappings are nested more than {MAX_YAML_DEPTH} deep: a definition is sheets "
+                          "of rows of column: text, a few levels at most")
+                raise ComposerError(None, None, reason, event.start_mark)
+            self.depth += 1
+            node = super().compose_node(parent, index)
+            self.depth -= 1
+            return node
+
+        def construct_mapping(self, node, deep=False):
+            keys = set()
+            for key_node, _ in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                if key is not None and key in keys:
+                    reason = f"the key '{printable(key)}' appears twice in one mapping: keep one"
+                    raise ConstructorError(None, None, reason, key_node.start_mark)
+                keys.add(key)
+            return super().construct_mapping(node, deep)
+
+        def construct_scalar(self, node):
+            value = super().construct_scalar(node)
+            if printable(value) != value:  # a lone surrogate, from an escape such as "\\uD800"
+                reason = (f"'{printable(value)}' holds an escape that stands for no character (a lone surrogate): "
+                          "write the intended character itself")
+                raise ConstructorError(None, None, reason, node.start_mark)
+            return value
+
+    return DefinitionLoader

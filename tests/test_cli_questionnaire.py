@@ -42,6 +42,27 @@ def test_check_lists_every_mistake_in_one_table_and_fails(tmp_path):
     assert "Traceback" not in out
 
 
+def test_texts_from_the_file_are_printed_as_they_are(tmp_path):
+    path = tmp_path / "odd.yaml"
+    path.write_text("settings: {form_id: f, version: '1'}\nsurvey: [{type: text, name: a, 'label::[/x]': A}]\n",
+                    encoding="utf-8")
+    result = _run("questionnaire", "check", str(path))
+    assert result.exit_code == 0, result.output
+    assert "languages [/x]" in result.output
+    result = _run("questionnaire", "show", str(path))
+    assert result.exit_code == 0, result.output
+    assert "languages [/x]" in result.output
+
+
+def test_check_lone_surrogate_is_a_problem_not_a_crash(tmp_path):
+    path = tmp_path / "surrogate.yaml"
+    path.write_text('settings: {form_id: f, version: "1"}\nsurvey: [{type: text, name: "\\uD800x", label: a}]\n',
+                    encoding="utf-8")
+    result = _run("questionnaire", "check", str(path))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "stands for no character" in result.output
+
+
 def test_check_missing_file_is_one_error_line(tmp_path):
     result = _run("questionnaire", "check", str(tmp_path / "nope.yaml"))
     assert result.exit_code == 1

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from migq.expressions import (
+    MAX_NESTING,
     BoolOp,
     Call,
     Compare,
@@ -62,6 +63,10 @@ def test_references_and_compared_values():
         ("${a} = 1; drop table", "unexpected ';'"),
         ("__import__('os')", "unknown function"),
         ("- 'x'", "must be followed by a number"),
+        ("(" * 3000 + "1" + ")" * 3000, f"nested more than {MAX_NESTING} deep at character {MAX_NESTING + 1}"),
+        ("not(" * 3000 + "true()" + ")" * 3000, f"nested more than {MAX_NESTING} deep"),
+        (". < 1" + "0" * 5000, "the number at character 5 is 5001 characters long"),
+        (". > -" + "9" * 5000, "5000 characters long"),
     ],
 )
 def test_parse_errors_say_what_and_where(text, fragment):
@@ -126,3 +131,10 @@ def test_booleans_and_parse_once():
 def test_evaluate_refuses_bad_text():
     with pytest.raises(ExpressionError):
         evaluate("${a} = ", {"a": "x"})
+
+
+def test_nesting_up_to_the_limit_parses_and_evaluates():
+    deepest = "(" * MAX_NESTING + "${a} = 1" + ")" * MAX_NESTING
+    assert evaluate(deepest, {"a": 1})
+    assert evaluate("not(" * MAX_NESTING + "${a} = 1" + ")" * MAX_NESTING, {"a": 1})  # an even number of not()
+    assert evaluate(". = 123456789012345678901234567890", {}, current=123456789012345678901234567890)

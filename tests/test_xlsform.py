@@ -190,6 +190,10 @@ choices:
         ({"type": "", "name": "ok", EN: "x"}, "missing_type", "type", "no type"),
         ({"type": "text", "name": "ok", EN: "x", "hint::English (en)": "h", "label::Français (fr)": "y"},
          "missing_translation", "hint::Français (fr)", "hint"),
+        ({"type": "integer", "name": "ok", EN: "x", "constraint": "(" * 3000 + ". > 1" + ")" * 3000},
+         "bad_expression", "constraint", "nested more than"),
+        ({"type": "integer", "name": "ok", EN: "x", "relevant": ". < 1" + "0" * 5000},
+         "bad_expression", "relevant", "5001 characters long"),
     ],
 )
 def test_single_mistakes(tmp_path, row, code, column, fragment):
@@ -236,6 +240,31 @@ def test_unreadable_files_are_problems_or_errors_never_tracebacks(tmp_path):
     assert problems[0].row == 2 and "line 2" in problems[0].message
     (tmp_path / "latin1.yaml").write_bytes("survey: caf\xe9\n".encode("latin-1"))
     assert [p.code for p in check_questionnaire(tmp_path / "latin1.yaml")[1]] == ["not_a_definition"]
+
+
+ROW = "{type: text, name: a, label: A}"
+
+
+@pytest.mark.parametrize(
+    "text, line, fragment",
+    [
+        ("lols: &lol [lol, lol]\nsettings: {form_id: *lol, version: '1'}\nsurvey: [" + ROW + "]\n",
+         2, "uses YAML aliases (&/*), which are not allowed: write the values out (line 2, column 21)"),
+        ("settings: {form_id: f, version: '1'}\nsurvey: [{type: text, name: a, label: " + "[" * 900 + "A"
+         + "]" * 900 + "}]\n", 2, "nested more than 20 deep"),
+        ("settings: {form_id: f, version: '1'}\nsurvey:\n- {type: text, name: a,\n   name: b, label: A}\n",
+         4, "the key 'name' appears twice in one mapping: keep one (line 4, column 4)"),
+        ("settings: {form_id: f, version: '1'}\nsurvey: [{type: text, name: \"\\uD800x\", label: A}]\n",
+         2, "'\\ud800x' holds an escape that stands for no character"),
+    ],
+    ids=["aliases", "deep", "duplicate_key", "lone_surrogate"],
+)
+def test_yaml_a_definition_never_needs_is_refused_and_located(tmp_path, text, line, fragment):
+    questionnaire, problems = check_questionnaire(_write_yaml(tmp_path, text))
+    assert questionnaire is None
+    assert [(p.code, p.row) for p in problems] == [("bad_yaml", line)]
+    assert fragment in problems[0].message
+    problems[0].render().encode("utf-8")  # printable as it is
 
 
 def test_missing_sheets_and_columns(tmp_path):

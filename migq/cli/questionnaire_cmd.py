@@ -54,7 +54,7 @@ def check(file: Optional[Path] = typer.Argument(None, help=FILE_HELP, show_defau
         raise typer.Exit(1)
     console.print(
         f"OK: {len(questionnaire.questions)} questions, {len(questionnaire.positions)} positions, "
-        f"languages {' '.join(questionnaire.languages)}",
+        f"languages {escape(' '.join(questionnaire.languages))}",
         highlight=False,
     )
 
@@ -91,7 +91,7 @@ def outline(q, lang: str) -> list[str]:
     fallback = q.default_language
     deadline = f", deadline {q.deadline.isoformat()}" if q.deadline else ""
     lines = [f"[bold]{escape(q.title(lang))}[/]",
-             f"[dim]{escape(q.form_id)} version {escape(q.version)}{deadline}; languages {' '.join(q.languages)}[/]", ""]
+             f"[dim]{escape(q.form_id)} version {escape(q.version)}{deadline}; languages {escape(' '.join(q.languages))}[/]", ""]
     depth, number = 0, 0
     for item in q.items:
         pad = "  " * depth
@@ -139,6 +139,8 @@ def xlsform(
     out: Optional[Path] = typer.Option(None, "-o", "--output", help="Workbook to write (.xlsx). Default: FORM_ID-VERSION.xlsx here.", show_default=False),
 ) -> None:
     """Write the definition as an XLSForm workbook, to edit in Excel or deploy to KoboToolbox."""
+    from rich.markup import escape
+
     from migq.xlsform import load_questionnaire, write_xlsform
 
     if out is not None and out.suffix.lower() != ".xlsx":
@@ -146,5 +148,5 @@ def xlsform(
     questionnaire = load_questionnaire(_definition(file))
     target = out or Path(f"{questionnaire.key}.xlsx")
     write_xlsform(questionnaire, target)
-    console.print(f"Wrote {target} ({len(questionnaire.questions)} questions, {len(questionnaire.positions)} positions).",
+    console.print(f"Wrote {escape(str(target))} ({len(questionnaire.questions)} questions, {len(questionnaire.positions)} positions).",
                   highlight=False, soft_wrap=True)
