@@ -263,7 +263,8 @@ def _check_expressions(items: list[Question], problems: list[Problem]) -> None:
             expr = getattr(q, column)
             if not expr:
                 continue
-            where = dict(sheet="survey", row=q.row, column=column, expr=expr)
+            # Quoted in messages: a hostile one may be thousands of characters; the cell is named anyway.
+            where = dict(sheet="survey", row=q.row, column=column, expr=expr if len(expr) <= 200 else expr[:200] + "…")
             try:
                 tree = parse(expr)
             except ExpressionError as err:

@@ -201,6 +201,7 @@ def test_single_mistakes(tmp_path, row, code, column, fragment):
     _, problems = check_questionnaire(_write_xlsx(tmp_path, sheets))
     assert [(p.code, p.row, p.column) for p in problems] == [(code, 2, column)]
     assert fragment in problems[0].message
+    assert len(problems[0].message) < 600, "a long expression is quoted cut short: the cell is named anyway"
 
 
 def test_code_positions_and_their_mistakes(tmp_path):
