@@ -1,7 +1,8 @@
 """Read the user's contacts file (.csv or .xlsx) into ``Contact`` records and located problems.
 
 The file is the secretariat's own, not an untrusted reply, but it is typed by hand: every
-wrong cell is reported with its row and column, all at once, and nothing is half-accepted.
+wrong cell is reported with its row and column, all at once (the first hundred; the rest are
+counted), and nothing is half-accepted.
 Format: docs/recipients.md.
 """
 
@@ -35,13 +36,26 @@ EMAIL_RE = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
     r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
-# Split on ';' or ',' that are not inside a quoted display name.
-SEPARATOR_RE = re.compile(r'[;,](?=(?:[^"]*"[^"]*")*[^"]*$)')
+# The characters that decide where a list of addresses splits (see split_addresses).
+QUOTE_OR_SEPARATOR_RE = re.compile(r'[";,]')
+# An address cell holds a few addresses; a longer one is a mistake (and would be slow to check).
+MAX_EMAIL_CELL = 10_000
+# Problems kept for the user; the rest are only counted. A file wrong on every row would
+# otherwise take minutes ('Did you mean' runs difflib) and print megabytes.
+PROBLEMS_KEPT = 100
+# Values quoted in a problem are cut to this length, so one huge cell cannot swamp the table.
+VALUE_SHOWN = 60
 EMAIL_COLUMNS = (("mission_email", "mission_emails"), ("focal_point_email", "focal_point_emails"),
                  ("cc", "cc"))
 
 
-def read_contacts(path: str | Path) -> tuple[list[Contact], list[Problem]]:
+class ProblemsFound(list):
+    """The first ``PROBLEMS_KEPT`` problems of a file; ``left_out`` counts the others."""
+
+    left_out: int = 0
+
+
+def read_contacts(path: str | Path) -> tuple[list[Contact], ProblemsFound]:
     """Contacts from ``path`` (.csv or .xlsx, first sheet, header row) and the problems found.
 
     Raises MigqError when the file cannot be used at all (wrong type, unreadable, no iso3
@@ -84,15 +98,26 @@ def _read_xlsx(path: Path) -> list[list[str]]:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # any failure to open the user's workbook is the same answer
-        raise MigqError(f"cannot open this workbook ({type(err).__name__}: {err}).",
-                        hint="Check that it is an Excel .xlsx file and not password-protected.",
-                        path=str(path)) from None
+        raise _unreadable_workbook(path, err) from None
     try:
+        if not wb.worksheets:  # chart sheets are not worksheets
+            raise MigqError("this workbook has no worksheet to read contacts from.",
+                            hint="Put the contacts table, with its header row, on the first worksheet.",
+                            path=str(path))
         sheet = wb.worksheets[0]
-        return [["" if v is None else str(v) for v in row]
-                for row in sheet.iter_rows(values_only=True)]
+        try:
+            return [["" if v is None else str(v) for v in row]
+                    for row in sheet.iter_rows(values_only=True)]
+        except Exception as err:  # a read-only sheet is parsed only now, so damage shows here
+            raise _unreadable_workbook(path, err) from None
     finally:
         wb.close()
+
+
+def _unreadable_workbook(path: Path, err: Exception) -> MigqError:
+    return MigqError(f"cannot open this workbook ({type(err).__name__}: {err}).",
+                     hint="Check that it is an Excel .xlsx file and not password-protected.",
+                     path=str(path))
 
 
 def _header_map(header: list[str], file: str) -> dict[str, int]:
@@ -120,7 +145,7 @@ def _parse(table: list[list[str]], file: str, full_path: str):
     columns = _header_map(rows[0], full_path)
     headers = {name: rows[0][i].strip() for name, i in columns.items()}
     contacts: list[Contact] = []
-    problems: list[Problem] = []
+    problems = ProblemsFound()
     first_row: dict[str, int] = {}
     for row_number, cells in enumerate(rows[1:], start=2):
         def cell(name: str) -> str:
@@ -135,8 +160,8 @@ def _parse(table: list[list[str]], file: str, full_path: str):
         if not code:
             row_problems.append(problem("missing_iso3", column=headers["iso3"], **where))
         elif code not in roster:
-            p = problem("unknown_iso3", column=headers["iso3"], value=cell("iso3"), **where)
-            suggestion = roster.suggest(cell("iso3"))
+            p = problem("unknown_iso3", column=headers["iso3"], value=_shown(cell("iso3")), **where)
+            suggestion = roster.suggest(cell("iso3")) if len(problems) < PROBLEMS_KEPT else ""
             if suggestion:
                 p = dataclasses.replace(p, hint=f"{p.hint} Did you mean {suggestion}?")
             row_problems.append(p)
@@ -147,35 +172,75 @@ def _parse(table: list[list[str]], file: str, full_path: str):
             first_row[code] = row_number
         addresses = {}
         for column, attr in EMAIL_COLUMNS:
-            good, bad = split_addresses(cell(column))
+            text = cell(column)
+            if len(text) > MAX_EMAIL_CELL:
+                p = problem("bad_email", column=headers[column], value=_shown(text), **where)
+                row_problems.append(dataclasses.replace(
+                    p, hint=f"{p.hint} This cell has {len(text):,} characters; "
+                    f"an address cell may hold at most {MAX_EMAIL_CELL:,}."))
+                continue
+            good, bad = split_addresses(text)
             addresses[attr] = good
-            row_problems += [problem("bad_email", column=headers[column], value=b, **where)
+            row_problems += [problem("bad_email", column=headers[column], value=_shown(b), **where)
                              for b in bad]
         language = parse_language(cell("language"))
         if language is False:
             row_problems.append(problem("bad_language_code", column=headers["language"],
-                                        value=cell("language"), **where))
-        problems += row_problems
+                                        value=_shown(cell("language")), **where))
+        kept = row_problems[:PROBLEMS_KEPT - len(problems)]
+        problems += kept
+        problems.left_out += len(row_problems) - len(kept)
         if not row_problems:
             contacts.append(Contact(iso3=code, language=language or None, **addresses))
     return contacts, problems
+
+
+def _shown(value: str) -> str:
+    """``value`` as quoted in a problem: cut short, with its length, when it is long."""
+    if len(value) <= VALUE_SHOWN:
+        return value
+    return f"{value[:VALUE_SHOWN]}… ({len(value):,} characters)"
 
 
 def split_addresses(text: str) -> tuple[tuple[str, ...], list[str]]:
     """'a@x.org; Mission <b@y.org>' -> (good addresses, bad pieces)."""
     good: list[str] = []
     bad: list[str] = []
-    for piece in SEPARATOR_RE.split(text or ""):
+    for piece in _split_outside_quotes(text or ""):
         piece = piece.strip()
         if not piece:
             continue
-        name, addr = parseaddr(piece)
+        try:
+            name, addr = parseaddr(piece)
+        except RecursionError:  # the parser recurses into nested '(' or ':'
+            bad.append(piece)
+            continue
         shown = piece.rstrip(">").rsplit("<", 1)[-1].strip() if "<" in piece else piece
         if addr and EMAIL_RE.match(addr) and addr == shown:
             good.append(formataddr((name, addr)) if name else addr)
         else:
             bad.append(piece)
     return tuple(good), bad
+
+
+def _split_outside_quotes(text: str) -> list[str]:
+    """``text`` split at each ';' or ',' outside a quoted display name.
+
+    A separator is outside quotes when an even number of '"' follows it. Counting down the
+    quotes in one pass keeps this linear; a look-ahead regex rescanning the rest of the text
+    for every separator took minutes on a long cell.
+    """
+    pieces: list[str] = []
+    start = 0
+    quotes_after = text.count('"')
+    for match in QUOTE_OR_SEPARATOR_RE.finditer(text):
+        if match.group() == '"':
+            quotes_after -= 1
+        elif quotes_after % 2 == 0:
+            pieces.append(text[start:match.start()])
+            start = match.end()
+    pieces.append(text[start:])
+    return pieces
 
 
 def parse_language(text: str) -> str | None | bool:

@@ -166,8 +166,11 @@ class Roster:
         text = str(code_or_name).strip()
         if text.upper() in self._by_iso3:
             return self._by_iso3[text.upper()]
-        if text.isdigit():
-            return self._by_m49.get(int(text))
+        if text.isdecimal():
+            # An M49 code has at most three digits (leading zeros aside): int() of thousands of
+            # digits raises. isdecimal, unlike isdigit, leaves out '²', which int() refuses.
+            digits = text.lstrip("0") or "0"
+            return self._by_m49.get(int(digits)) if len(digits) <= 3 else None
         key = normalize(text)
         if key.startswith("the "):
             key = key[4:]
@@ -261,7 +264,10 @@ def correspondence_language(recipient: Recipient, contact: Contact | None = None
 
 
 def read_contacts(path: str | Path) -> tuple[list[Contact], list[Problem]]:
-    """Read a contacts file (.csv or .xlsx); see ``migq.contacts_file`` and docs/recipients.md."""
+    """Read a contacts file (.csv or .xlsx); see ``migq.contacts_file`` and docs/recipients.md.
+
+    The problems are the first hundred; their ``left_out`` counts any beyond.
+    """
     from migq.contacts_file import read_contacts as _read
 
     return _read(path)

@@ -78,6 +78,19 @@ def test_import_with_problems_lists_them_and_stores_nothing(tmp_path):
     assert not db.exists()
 
 
+def test_import_lists_the_first_problems_and_counts_the_rest(tmp_path):
+    from migq.contacts_file import PROBLEMS_KEPT
+
+    db = tmp_path / "migq.db"
+    path = _contacts_csv(tmp_path, [["iso3", "mission_email"]] + [["ZZZ", "a@b.example"]] * (PROBLEMS_KEPT + 7))
+    result = run("recipients", "import", str(path), "--db", str(db))
+    assert result.exit_code == 1
+    assert result.output.count("ZZZ") == PROBLEMS_KEPT
+    assert "and 7 more problem(s) not shown" in result.output
+    assert f"{PROBLEMS_KEPT + 7} problem(s); nothing imported" in result.output
+    assert not db.exists()
+
+
 def test_import_unusable_file_is_one_error_line(tmp_path):
     (tmp_path / "contacts.txt").write_text("iso3\nFRA\n")
     result = run("recipients", "import", str(tmp_path / "contacts.txt"), "--db", str(tmp_path / "x.db"))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import random
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from migq.contacts_file import split_addresses
 from migq.errors import MigqError, UsageError
 from migq.registry import (
     GROUPS, ROSTER_COLUMNS, Contact, correspondence_language, load_roster, read_contacts,
@@ -227,3 +230,108 @@ def test_contacts_file_that_cannot_be_used(tmp_path):
         read_contacts(tmp_path / "latin1.csv")
     with pytest.raises(MigqError, match="no such"):
         read_contacts(tmp_path / "missing.csv")
+
+
+# --- hostile contacts files: each ends in located problems or one clear error --------------
+
+
+def test_digit_like_text_is_no_m49_code(roster):
+    # '²' passes str.isdigit() but int() refuses it; int() of 5,000 digits raises too.
+    for text in ("²", "³²", "9" * 5000, "0" * 5000, "12345"):
+        assert roster.find(text) is None
+        assert roster.suggest(text) == ""
+    assert roster.find("004").iso3 == "AFG" and roster.find("250").iso3 == "FRA"
+    assert roster.find("٢٥٠").iso3 == "FRA"  # Arabic-Indic digits are still an M49 code
+
+
+def test_contacts_with_digit_like_codes_are_problems(tmp_path):
+    path = _write_csv(tmp_path / "c.csv", [["iso3", "mission_email"],
+                                           ["²", "a@b.example"], ["9" * 5000, "a@b.example"]])
+    contacts, problems = read_contacts(path)
+    assert contacts == []
+    assert [(p.code, p.row, p.column) for p in problems] == [("unknown_iso3", 2, "iso3"),
+                                                             ("unknown_iso3", 3, "iso3")]
+    assert "(5,000 characters)" in problems[1].message and len(problems[1].message) < 200
+
+
+def _xlsx_with_damaged_sheet(path: Path) -> Path:
+    """A workbook that opens, but whose sheet has a cell pointing to a missing shared string."""
+    import io
+    import zipfile
+
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active.append(["iso3", "mission_email"])
+    wb.active.append(["FRA", "a@b.example"])
+    good = io.BytesIO()
+    wb.save(good)
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(path, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>",
+                                    b'<row r="7"><c r="A7" t="s"><v>999</v></c></row></sheetData>')
+            zout.writestr(name, data)
+    return path
+
+
+def test_xlsx_without_worksheet_or_with_damaged_sheet_is_one_error(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    from openpyxl.chart import BarChart
+
+    wb = openpyxl.Workbook()
+    wb.create_chartsheet("Chart").add_chart(BarChart())
+    wb.remove(wb["Sheet"])
+    wb.save(tmp_path / "chart_only.xlsx")
+    with pytest.raises(MigqError, match="no worksheet") as err:
+        read_contacts(tmp_path / "chart_only.xlsx")
+    assert "chart_only.xlsx" in str(err.value)
+    # read-only sheets are parsed after load_workbook(), so the damage shows only then
+    with pytest.raises(MigqError, match="cannot open this workbook") as err:
+        read_contacts(_xlsx_with_damaged_sheet(tmp_path / "damaged.xlsx"))
+    assert "damaged.xlsx" in str(err.value)
+
+
+# The former splitter: right, but its look-ahead rescanned the rest of the cell for every
+# separator (a 130,000-character cell took minutes). The new one must split the same way.
+LOOKAHEAD_SEPARATOR_RE = re.compile(r'[;,](?=(?:[^"]*"[^"]*")*[^"]*$)')
+
+
+def test_address_splitting_is_unchanged_and_linear():
+    from migq.contacts_file import _split_outside_quotes
+
+    rng = random.Random(7)
+    for _ in range(5000):
+        text = "".join(rng.choice('a;,"< >@.') for _ in range(rng.randrange(0, 14)))
+        assert _split_outside_quotes(text) == LOOKAHEAD_SEPARATOR_RE.split(text), text
+    long_cell = ',"' * 4900  # every other ',' stands between a pair of quotes
+    assert _split_outside_quotes(long_cell) == [""] + ['","'] * 2450
+    assert split_addresses('"Desk, Mission" <desk@x.org>; a@y.org') == (
+        ('"Desk, Mission" <desk@x.org>', "a@y.org"), [])
+    # nested comments or groups make the standard e-mail parser recurse too deep
+    assert split_addresses("(" * 3000) == ((), ["(" * 3000])
+    assert split_addresses("a:" * 3000) == ((), ["a:" * 3000])
+
+
+def test_overlong_address_cell_is_a_located_problem(tmp_path):
+    path = _write_csv(tmp_path / "c.csv", [["iso3", "mission_email", "cc"],
+                                           ["FRA", "a@b.example", ',"' * 6000]])
+    contacts, problems = read_contacts(path)
+    assert contacts == []
+    assert [(p.code, p.row, p.column) for p in problems] == [("bad_email", 2, "cc")]
+    assert "12,000 characters" in problems[0].message and "at most 10,000" in problems[0].hint
+
+
+def test_many_bad_rows_keep_the_first_problems_and_count_the_rest(tmp_path, monkeypatch):
+    from migq.contacts_file import PROBLEMS_KEPT
+    from migq.registry import Roster
+
+    suggest = Roster.suggest
+    calls = []
+    monkeypatch.setattr(Roster, "suggest", lambda self, text: calls.append(text) or suggest(self, text))
+    path = _write_csv(tmp_path / "c.csv", [["iso3", "mission_email"]]
+                      + [["FRN", "a@b.example"]] * (PROBLEMS_KEPT + 50))
+    contacts, problems = read_contacts(path)
+    assert contacts == [] and len(problems) == PROBLEMS_KEPT and problems.left_out == 50
+    assert len(calls) == PROBLEMS_KEPT  # no difflib for problems nobody will see
+    assert "FRA (France)" in problems[-1].hint

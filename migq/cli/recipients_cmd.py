@@ -98,7 +98,8 @@ def import_contacts(
     contacts, problems = read_contacts(file)
     if problems:
         _print_problems(problems)
-        err_console.print(f"[bold red]Error:[/] {escape(str(file))}: {len(problems)} problem(s); nothing imported. "
+        total = len(problems) + problems.left_out
+        err_console.print(f"[bold red]Error:[/] {escape(str(file))}: {total} problem(s); nothing imported. "
                           "Fix the rows shown and run the import again.", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
@@ -120,3 +121,5 @@ def _print_problems(problems) -> None:
         table.add_row(escape(p.file or ""), "" if p.row is None else str(p.row), escape(p.column or ""),
                       escape(p.message), escape(p.hint))
     console.print(table)
+    if problems.left_out:  # a file wrong throughout: the first problems show what to fix
+        console.print(f"… and {problems.left_out} more problem(s) not shown.", highlight=False)
