@@ -95,3 +95,41 @@ def test_export_long_csv(runner, workspace, tmp_path):
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert "'=SUM(A1)" in text and "\n=" not in text and ",=" not in text
+
+
+def test_names_from_files_and_people_are_printed_as_written(runner, workspace, tmp_path):
+    db = ["--db", workspace]
+    sheet = tmp_path / "[red]sheet.xlsx"  # rich would read both names as markup: '[/x]' crashed after storing
+    result = runner.invoke(app, ["code", "export", "--coder", "[/x]", "-o", str(sheet), *db])
+    assert result.exit_code == 0, result.output
+    assert "[/x]" in result.output
+    code(sheet, {"FRA": 1, "DEU": 0, "ITA": "maybe"})
+    result = runner.invoke(app, ["code", "import", str(sheet), *db])
+    assert result.exit_code == 1 and not isinstance(result.exception, Exception)  # a located table, no crash
+    assert "Problems in [red]sheet.xlsx" in result.output
+    code(sheet, {"FRA": 1, "DEU": 0, "ITA": 0})
+    result = runner.invoke(app, ["code", "import", str(sheet), *db])
+    assert result.exit_code == 0, result.output
+    assert "[red]sheet.xlsx: 3 coded answers from [/x];" in result.output
+    bob = tmp_path / "bob.xlsx"
+    runner.invoke(app, ["code", "export", "--coder", "bob", "-o", str(bob), *db])
+    code(bob, {"FRA": 0, "DEU": 0, "ITA": 0})
+    assert runner.invoke(app, ["code", "import", str(bob), *db]).exit_code == 0
+    result = runner.invoke(app, ["code", "agreement", *db])
+    assert result.exit_code == 0, result.output
+    assert "Coders: [/x], bob." in result.output and "[/x]" in result.output.split("Disagreements")[1]
+
+
+def test_a_coders_sheet_relabelled_final_is_not_adjudication(runner, workspace, tmp_path):
+    db = ["--db", workspace]
+    sheet = tmp_path / "alice.xlsx"
+    runner.invoke(app, ["code", "export", "--coder", "alice", "-o", str(sheet), *db])
+    code(sheet, {"FRA": 1, "DEU": 0, "ITA": 0})
+    wb = openpyxl.load_workbook(sheet)
+    wb["_migq"]["B3"] = "final"
+    wb.save(sheet)
+    result = runner.invoke(app, ["code", "adjudicate", "--from", str(sheet), *db])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "alice.xlsx" in result.output and "was altered" in result.output and "role" in result.output
+    result = runner.invoke(app, ["code", "export", "--adjudication", "-o", str(tmp_path / "adj.xlsx"), *db])
+    assert result.exit_code == 1 and "no disagreement or coded answer" in result.output  # nothing was stored

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, datetime
 
 import openpyxl
 import pytest
@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from migq.coding import (adjudicate, agreement_for, coding_history, coding_units, export_coding_sheet, final_codes,
                          import_coding_sheet)
+from migq.coding.workbook import KEY_TABLE_ROW
 from migq.questionnaire import Code, Question
 from migq.registry import load_roster
 from migq.store import schema
@@ -206,3 +207,113 @@ def test_units_follow_the_counted_version_as_of_a_date(workspace):
     assert list(coding_units(store, qid, q, date(2008, 4, 30))["text"]) == ["first"]
     assert list(coding_units(store, qid, q, date(2008, 6, 30))["text"]) == ["second"]
     assert coding_units(store, qid, q, date(2008, 6, 30), questions=["other_ideas"]).empty
+
+
+def _edit_meta(path, cells):
+    """Overwrite cells of the very hidden '_migq' sheet, as a tool (or a curious coder) could."""
+    wb = openpyxl.load_workbook(path)
+    for ref, value in cells.items():
+        wb["_migq"][ref] = value
+    wb.save(path)
+
+
+def _nothing_stored(store):
+    with store.read() as conn:
+        return conn.execute(schema.codings.select()).first() is None
+
+
+@pytest.fixture
+def coded_sheet(workspace, tmp_path):
+    """alice's sheet coding the comments of FRA and DEU, ready to import."""
+    store, qid, q = workspace
+    ids = {iso3: add_reply(store, qid, iso3, {"comments": f"About {iso3}"}, date(2008, 4, 2))
+           for iso3 in ("FRA", "DEU")}
+    path = tmp_path / "alice.xlsx"
+    export_coding_sheet(store, qid, q, path, "alice")
+    fill(path, {"FRA": {"regional": 1}, "DEU": {"regional": 0}})
+    return store, path, ids
+
+
+@pytest.mark.parametrize("bad_id", ["abc", None, datetime(2008, 4, 2), str(2 ** 70), 2 ** 70, 2.5, -3])
+def test_a_key_table_id_that_is_no_submission_id_is_located(coded_sheet, bad_id):
+    store, path, _ = coded_sheet
+    first_key_row = KEY_TABLE_ROW + 1
+    _edit_meta(path, {f"B{first_key_row}": bad_id})
+    result = import_coding_sheet(store, path)
+    assert [(p.code, p.sheet, p.row, p.column) for p in result.problems] == [
+        ("coding_answer_missing", "_migq", first_key_row, "B")]
+    assert result.summary is None and _nothing_stored(store)
+
+
+@pytest.mark.parametrize("sheet", ["Coding", "_migq"])
+def test_a_chart_in_place_of_a_sheet_is_refused(coded_sheet, sheet):
+    from openpyxl.chart import BarChart
+
+    from migq.errors import MigqError
+
+    store, path, _ = coded_sheet
+    wb = openpyxl.load_workbook(path)
+    wb.remove(wb[sheet])
+    wb.create_chartsheet(sheet).add_chart(BarChart())
+    wb.save(path)
+    with pytest.raises(MigqError, match=f"'{sheet}' sheet is a chart"):
+        import_coding_sheet(store, path)
+    assert _nothing_stored(store)
+
+
+def test_the_export_id_is_matched_exactly_not_as_a_pattern(coded_sheet):
+    store, path, _ = coded_sheet
+    export_id = openpyxl.load_workbook(path)["_migq"]["B1"].value
+    for forged in ("%", "_" * len(export_id), export_id[:-1] + "_", export_id[:8]):
+        _edit_meta(path, {"B1": forged})
+        result = import_coding_sheet(store, path)
+        assert [(p.code, p.sheet, p.row) for p in result.problems] == [("coding_unknown_export", "_migq", 1)], forged
+    assert _nothing_stored(store)
+    _edit_meta(path, {"B1": export_id})
+    assert import_coding_sheet(store, path).summary.added == 2  # the sheet as exported is accepted
+
+
+@pytest.mark.parametrize("cells, role, altered", [
+    ({"B2": None}, None, "coder"),  # a blank coder would be stored as ''
+    ({"B2": "bob"}, None, "coder"),
+    ({"B3": "final"}, "final", "role"),  # a coder's sheet passed off as the adjudication sheet
+    ({"B3": None}, None, "role"),
+    ({"B4": "other-form"}, None, "form_id"),
+    ({"B5": None}, None, "version"),
+    ({f"B{KEY_TABLE_ROW + 1}": "swap"}, None, "key table"),  # a key pointed at another (real) answer
+    ({f"A{KEY_TABLE_ROW + 2}": None}, None, "key table"),  # a row of the key table deleted
+])
+def test_metadata_that_differs_from_the_export_record_is_refused(coded_sheet, cells, role, altered):
+    from migq.errors import MigqError
+
+    store, path, ids = coded_sheet
+    first_id = f"B{KEY_TABLE_ROW + 1}"
+    if cells.get(first_id) == "swap":
+        sid = openpyxl.load_workbook(path)["_migq"][first_id].value
+        cells = {first_id: next(i for i in ids.values() if i != sid)}
+    _edit_meta(path, cells)
+    with pytest.raises(MigqError, match=f"was altered.*{altered}.*[Ee]xport a fresh sheet"):
+        import_coding_sheet(store, path, role=role)
+    assert _nothing_stored(store)
+
+
+def test_a_blank_coder_is_refused_at_export(workspace, tmp_path):
+    from migq.errors import UsageError
+
+    store, qid, q = workspace
+    add_reply(store, qid, "FRA", {"comments": "Regional"}, date(2008, 4, 2))
+    with pytest.raises(UsageError, match="coder"):
+        export_coding_sheet(store, qid, q, tmp_path / "nobody.xlsx", "  ")
+
+
+def test_a_code_column_twice_is_located(coded_sheet):
+    store, path, _ = coded_sheet
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Coding"]
+    header = [c.value for c in ws[1]]
+    ws.cell(1, header.index("note") + 1).value = "regional"  # which of the two would count?
+    wb.save(path)
+    result = import_coding_sheet(store, path)
+    assert [(p.code, p.sheet, p.row, p.column) for p in result.problems] == [
+        ("duplicate_column", "Coding", 1, "regional")]
+    assert _nothing_stored(store)

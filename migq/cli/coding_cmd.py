@@ -61,8 +61,8 @@ def code_export(
         done = export_coding_sheet(store, qid, q, output, coder or store.actor, questions=question or None,
                                    as_of=day, blind=blind, adjudication=adjudication)
     kind = "Adjudication sheet" if adjudication else f"Coding sheet for {done.coder}"
-    console.print(f"{kind}: {done.rows} answers ({done.prefilled} already coded) written to {output}.",
-                  highlight=False)
+    console.print(f"{escape(kind)}: {done.rows} answers ({done.prefilled} already coded) written to "
+                  f"{escape(str(output))}.", highlight=False)
 
 
 def _import(file: Path, coder: Optional[str], role: str, db: Optional[str]) -> None:
@@ -74,11 +74,12 @@ def _import(file: Path, coder: Optional[str], role: str, db: Optional[str]) -> N
     with open_store(db) as store:
         result = import_coding_sheet(store, file, coder=coder, role=role)
     if not result.ok:
-        _print_problems(result.problems, f"Problems in {file.name} (nothing was stored)")
+        _print_problems(result.problems, f"Problems in {escape(file.name)} (nothing was stored)")
         raise typer.Exit(1)
     s = result.summary
-    console.print(f"{file.name}: {result.rows} coded answers from {result.coder}; {s.added} new decisions, "
-                  f"{s.changed} changed (the earlier ones kept as history), {s.unchanged} unchanged.", highlight=False)
+    console.print(f"{escape(file.name)}: {result.rows} coded answers from {escape(result.coder)}; "
+                  f"{s.added} new decisions, {s.changed} changed (the earlier ones kept as history), "
+                  f"{s.unchanged} unchanged.", highlight=False)
 
 
 @code_app.command("import")
@@ -133,18 +134,19 @@ def _print_agreement(report) -> None:
     from rich.table import Table
 
     share = _num(report.double_coded_share, pct=True)
-    console.print(f"Coders: {', '.join(report.coders) or 'none'}. Answers to code: {report.answers}; coded: "
+    console.print(f"Coders: {escape(', '.join(report.coders)) or 'none'}. Answers to code: {report.answers}; coded: "
                   f"{report.coded}; double-coded: {report.double_coded} ({share}).", highlight=False)
     t = Table(header_style="bold", title="Agreement", title_justify="left")
     for c in ("Code", "Answers", "Coders", "Agreement", "Cohen's kappa", "Fleiss' kappa", "Krippendorff's alpha"):
         t.add_column(c, justify="left" if c == "Code" else "right")
     for c in report.by_code:
-        t.add_row(_code_name(c.code), str(c.units), str(c.coders),
+        t.add_row(escape(_code_name(c.code)), str(c.units), str(c.coders),
                   _num(c.agreement, pct=True), _num(c.kappa), _num(c.fleiss_kappa), _num(c.alpha))
     console.print(t)
     fleiss = [c for c in report.by_code if c.fleiss_units is not None]
     if fleiss:
-        fewer = [f"{_code_name(c.code)} {c.fleiss_units} of {c.units}" for c in fleiss if c.fleiss_units < c.units]
+        fewer = [f"{escape(_code_name(c.code))} {c.fleiss_units} of {c.units}" for c in fleiss
+                 if c.fleiss_units < c.units]
         console.print("Fleiss' kappa (three or more coders) counts only the answers that all of the code's "
                       "coders decided" + (f": {'; '.join(fewer)}." if fewer else " (here: all of them)."),
                       highlight=False)
@@ -155,9 +157,9 @@ def _print_agreement(report) -> None:
     for c in ("Recipient", "Question", "Code", "Applies", "Does not apply"):
         t.add_column(c, overflow="fold")
     for d in report.disagreements:
-        t.add_row(d.iso3 or str(d.submission_id), d.question, d.code,
-                  ", ".join(k for k, v in sorted(d.said.items()) if v),
-                  ", ".join(k for k, v in sorted(d.said.items()) if not v))
+        t.add_row(escape(d.iso3 or str(d.submission_id)), escape(d.question), escape(d.code),
+                  escape(", ".join(k for k, v in sorted(d.said.items()) if v)),
+                  escape(", ".join(k for k, v in sorted(d.said.items()) if not v)))
     console.print(t)
 
 
@@ -193,8 +195,8 @@ def code_adjudicate(
         qid, q = _pick(store, questionnaire)
         summary = adjudicate(store, qid, q, rec.iso3, question, code, applies == "yes", note=note)
     what = "unchanged" if not summary.stored else "recorded"
-    console.print(f"Final code {code} on {rec.iso3} {question}: {'applies' if applies == 'yes' else 'does not apply'} "
-                  f"({what}).", highlight=False)
+    console.print(f"Final code {escape(code)} on {rec.iso3} {escape(question)}: "
+                  f"{'applies' if applies == 'yes' else 'does not apply'} ({what}).", highlight=False)
 
 
 @app.command("export")
@@ -221,5 +223,5 @@ def export(
         qid, q = _pick(store, questionnaire)
         frame, meta = build_export(store, qid, day, long=long, labels=labels)
     write_export(frame, meta, output, fmt)
-    console.print(f"Exported {len(frame)} rows × {len(frame.columns)} columns of {q.form_id}:{q.version} "
-                  f"as of {meta.as_of} to {output}.", highlight=False)
+    console.print(f"Exported {len(frame)} rows × {len(frame.columns)} columns of {escape(q.form_id)}:"
+                  f"{escape(q.version)} as of {meta.as_of} to {escape(str(output))}.", highlight=False)

@@ -3,7 +3,8 @@
 The visible sheet 'Coding' has a ``key`` column (export prefix + number) that a coder may re-sort freely; the
 very hidden sheet '_migq' maps each key to (submission_id, question) and carries the export id,
 coder, role ('coder' or 'final' for an adjudication sheet) and the questionnaire. The export is
-recorded in the audit log, so an import can tell a sheet of this workspace from any other.
+recorded in the audit log with the same metadata and a digest of the key table, so an import can
+tell a sheet of this workspace from any other, and a sheet whose hidden metadata was edited.
 Reading back is ``migq.coding.workbook_import``. Layout and conventions: docs/coding.md.
 """
 
@@ -48,14 +49,14 @@ def export_coding_sheet(store: Store, questionnaire_id: int, q: Questionnaire, p
                         *, questions: list[str] | None = None, as_of: date | None = None,
                         blind: bool = False, adjudication: bool = False, lang: str | None = None) -> SheetExport:
     """Write a coding sheet for ``coder`` (or, with ``adjudication``, the adjudication sheet)."""
-    from migq.errors import MigqError
+    from migq.errors import MigqError, UsageError
     from migq.registry import load_roster
 
+    if not coder.strip():  # decisions are stored under this name: a blank one says nothing
+        raise UsageError("the coder's name is blank.", hint="Name who will code the sheet, e.g. --coder alice.")
     lang = lang or q.default_language
     unknown = sorted(set(questions or ()) - set(coded_questions(q)))
     if unknown:
-        from migq.errors import UsageError
-
         raise UsageError(f"no code applies to question {', '.join(unknown)}.",
                          hint=f"Coded questions: {', '.join(coded_questions(q))}.")
     units = coding_units(store, questionnaire_id, q, as_of, questions)
@@ -99,8 +100,19 @@ def export_coding_sheet(store: Store, questionnaire_id: int, q: Questionnaire, p
     _write(Path(path), q, lang, headers, codes, rows, keys, meta)
     with store.write() as conn:
         store.audit(conn, "coding_exported", file_name=Path(path).name, export_id=export_id, coder=coder,
-                    role=role, form_id=q.form_id, version=q.version, rows=len(rows))
+                    role=role, form_id=q.form_id, version=q.version, rows=len(rows),
+                    key_table_sha256=key_table_digest(keys))
     return SheetExport(Path(path), export_id, coder, role, len(rows), sum(1 for r in rows if r[2]))
+
+
+def key_table_digest(keys) -> str:
+    """A fingerprint of the key table, (key, submission id, question) rows in any order.
+
+    Kept in the export's audit record: an import refuses a key table that was edited, e.g. a key
+    pointed at another recipient's answer.
+    """
+    text = "\n".join(f"{key}\t{submission_id}\t{question}" for key, submission_id, question in sorted(keys))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _by_answer(decisions: pd.DataFrame) -> dict[tuple[int, str], dict]:

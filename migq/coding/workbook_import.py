@@ -4,22 +4,30 @@ Each problem is located (file, sheet, row, column) and says how to fix it. Rows 
 their ``key`` through the hidden key table, so a coder may re-sort or filter the sheet. On a row
 where the coder entered anything, a blank code cell reads as 0 (does not apply); a row with no
 code entered is not coded and stores nothing.
+
+The hidden metadata (coder, role, questionnaire, key table) must be what the export's audit
+record says: decisions are stored under that coder and role, and 'final' ones are what the
+report counts, so an edited hidden sheet is refused, never trusted.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 
 from migq.coding.store import Decision, RecordSummary, codes_for, record_decisions
-from migq.coding.workbook import APPLIES_VALUES, FIXED, KEY_TABLE_ROW, META, META_FIELDS, SAID, SHEET, TAIL
+from migq.coding.workbook import (APPLIES_VALUES, FIXED, KEY_TABLE_ROW, META, META_FIELDS, SAID, SHEET, TAIL,
+                                  key_table_digest)
 from migq.errors import MigqError, Problem, problem
 from migq.store import schema
 from migq.store.db import Store
 
 NOT_APPLIES = ("0", "no")
+CHECKED_FIELDS = ("coder", "role", "form_id", "version")  # the metadata the export's audit record also holds
+MAX_ID = 2 ** 63 - 1  # the largest id a database INTEGER holds
 
 
 @dataclass
@@ -52,16 +60,17 @@ def import_coding_sheet(store: Store, path: str | Path, coder: str | None = None
     result = SheetImport(path)
     inspect_file(path, limits=GuardLimits(max_sheet_rows=50_000, max_sheet_cols=500))
     wb = _open(path)
-    if META not in wb.sheetnames or SHEET not in wb.sheetnames:
-        raise MigqError("is not a coding sheet exported by migq (its hidden '_migq' sheet or its "
-                        "'Coding' sheet is missing).", hint="Export one with 'migq code export'.", path=path.name)
-    meta = {str(r[0].value): r[1].value for r in wb[META].iter_rows(max_row=len(META_FIELDS), max_col=2)}
-    result.export_id, result.coder, result.role = (str(meta.get(k) or "") for k in ("export_id", "coder", "role"))
+    meta_sheet, coding_sheet = _sheets(wb, path.name)
+    meta = {str(r[0].value): "" if r[1].value is None else str(r[1].value)  # as written: ' alice' is not 'alice'
+            for r in meta_sheet.iter_rows(max_row=len(META_FIELDS), max_col=2)}
+    result.export_id, result.coder, result.role = (meta.get(k, "") for k in ("export_id", "coder", "role"))
     where = dict(file=path.name, sheet=META)
-    found = find_questionnaire(store, str(meta.get("form_id")), str(meta.get("version")))
-    if found is None or not _was_exported(store, result.export_id):
+    record = _export_record(store, result.export_id)
+    found = find_questionnaire(store, str(record["form_id"]), str(record["version"])) if record else None
+    if found is None:
         result.problems.append(problem("coding_unknown_export", value=result.export_id or "?", **where, row=1))
         return result
+    _check_metadata(meta, record, path.name)
     qid, q = found
     if coder and coder != result.coder:
         result.problems.append(problem("coding_coder_mismatch", value=result.coder, ref=coder, **where, row=2))
@@ -69,9 +78,13 @@ def import_coding_sheet(store: Store, path: str | Path, coder: str | None = None
         kind = {"final": "an adjudication sheet", "coder": "a coder's sheet"}
         result.problems.append(problem("coding_wrong_role", value=kind.get(result.role, "another sheet"),
                                        ref=kind[role], **where, row=3))
-    keys = _key_table(wb[META])
-    decisions, problems, rows = _read_rows(wb[SHEET], q, keys, path.name)
-    result.problems += problems + _unknown_answers(store, qid, keys, path.name)
+    keys, key_rows, key_problems = _key_table(meta_sheet, path.name)
+    if key_problems:  # the rows cannot be matched to answers: say where, read no further
+        result.problems += key_problems
+        return result
+    _check_key_table(keys, record, path.name)
+    decisions, problems, rows = _read_rows(coding_sheet, q, keys, path.name)
+    result.problems += problems + _unknown_answers(store, qid, keys, key_rows, path.name)
     result.rows = rows
     if not result.ok:
         return result
@@ -92,21 +105,85 @@ def _open(path: Path):
                         hint="Save it again as .xlsx in Excel or LibreOffice.", path=path.name) from err
 
 
-def _was_exported(store: Store, export_id: str) -> bool:
+def _sheets(wb, file_name: str):
+    """The hidden '_migq' sheet and the 'Coding' sheet, both sheets of cells."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    if META not in wb.sheetnames or SHEET not in wb.sheetnames:
+        raise MigqError("is not a coding sheet exported by migq (its hidden '_migq' sheet or its "
+                        "'Coding' sheet is missing).", hint="Export one with 'migq code export'.", path=file_name)
+    for name in (META, SHEET):
+        if not isinstance(wb[name], Worksheet):  # a chartsheet of the same name
+            raise MigqError(f"is not a coding sheet exported by migq (its '{name}' sheet is a chart, not a "
+                            "sheet of cells).", hint="Export a fresh sheet with 'migq code export'.", path=file_name)
+    return wb[META], wb[SHEET]
+
+
+def _export_record(store: Store, export_id: str) -> dict | None:
+    """The details of the 'coding_exported' audit record of this export id, or None."""
     if not export_id:
-        return False
+        return None
     a = schema.audit_log
     with store.read() as conn:
-        return conn.execute(select(a.c.id).where(a.c.action == "coding_exported",
-                                                 a.c.detail.like(f'%"export_id": "{export_id}"%'))).first() is not None
+        # autoescape: the id comes from the file, and '%' or '_' in it must not match other ids
+        details = conn.execute(select(a.c.detail).where(
+            a.c.action == "coding_exported", a.c.detail.contains(export_id, autoescape=True))).scalars().all()
+    return next((d for d in map(json.loads, details) if d.get("export_id") == export_id), None)
 
 
-def _key_table(ws) -> dict[str, tuple[int, str]]:
-    keys = {}
-    for row in ws.iter_rows(min_row=KEY_TABLE_ROW + 1, max_col=3, values_only=True):
-        if row[0]:
-            keys[str(row[0])] = (int(row[1]), str(row[2]))
-    return keys
+def _altered(what: str, file_name: str) -> MigqError:
+    return MigqError(f"its hidden '{META}' sheet was altered: {what}.",
+                     hint="Export a fresh sheet with 'migq code export' and enter the codes there; the hidden "
+                          "sheet must stay as exported.", path=file_name)
+
+
+def _check_metadata(meta: dict[str, str], record: dict, file_name: str) -> None:
+    """Coder, role and questionnaire as the export recorded them: they decide how decisions are stored."""
+    for name in CHECKED_FIELDS:
+        value, recorded = meta.get(name, ""), str(record.get(name, ""))
+        if not value or value != recorded:
+            shown = f"reads '{value}'" if value else "is blank"
+            raise _altered(f"the {name} (row {META_FIELDS.index(name) + 1}) {shown}, but export "
+                           f"{record['export_id']} was made with '{recorded}'", file_name)
+
+
+def _check_key_table(keys: dict[str, tuple[int, str]], record: dict, file_name: str) -> None:
+    rows = [(key, *answer) for key, answer in keys.items()]
+    if "key_table_sha256" in record:
+        intact = key_table_digest(rows) == record["key_table_sha256"]
+    else:  # exported before the digest was recorded: only the number of rows can be compared
+        intact = len(rows) == record.get("rows")
+    if not intact:
+        raise _altered(f"the key table (from row {KEY_TABLE_ROW + 1}) is not the one export {record['export_id']} "
+                       "recorded", file_name)
+
+
+def _key_table(ws, file_name: str):
+    """key -> (submission id, question), key -> its row, and a problem for each id that is none."""
+    keys, key_rows, problems = {}, {}, []
+    for r, row in enumerate(ws.iter_rows(min_row=KEY_TABLE_ROW + 1, max_col=3, values_only=True),
+                            start=KEY_TABLE_ROW + 1):
+        key, question = _cell_value(row[0]), _cell_value(row[2])
+        if not key:
+            continue
+        submission_id = _submission_id(row[1])
+        if submission_id is None:
+            problems.append(problem("coding_answer_missing", value=key, file=file_name, sheet=META, row=r,
+                                    column="B", ref=f"{_cell_value(row[1]) or '?'}/{question}"))
+            continue
+        keys[key], key_rows[key] = (submission_id, question), r
+    return keys, key_rows, problems
+
+
+def _submission_id(value) -> int | None:
+    """The id a key-table cell holds, or None for text, a date, a fraction, infinity or 2**70."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value)
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID:
+        return value
+    return None
 
 
 def _cell_value(v) -> str:
@@ -128,7 +205,9 @@ def _read_rows(ws, q, keys, file_name):
         if not h or h in FIXED or h in TAIL or h == SAID:
             columns.setdefault(h, col)
         elif h in known_codes:
-            columns[h] = col
+            if h in columns:  # two columns for one code: which one the coder meant cannot be told
+                problems.append(problem("duplicate_column", column=h, file=file_name, sheet=SHEET, row=1))
+            columns.setdefault(h, col)
         else:
             problems.append(problem("coding_unknown_code", value=h, ref=f"{q.form_id}:{q.version}",
                                     file=file_name, sheet=SHEET, row=1, column=get_column_letter(col)))
@@ -171,7 +250,7 @@ def _read_rows(ws, q, keys, file_name):
     return decisions, problems, coded_rows
 
 
-def _unknown_answers(store: Store, questionnaire_id: int, keys, file_name) -> list[Problem]:
+def _unknown_answers(store: Store, questionnaire_id: int, keys, key_rows, file_name) -> list[Problem]:
     """Key-table rows whose answer is not (or no longer) in this workspace."""
     if not keys:
         return []
@@ -182,5 +261,5 @@ def _unknown_answers(store: Store, questionnaire_id: int, keys, file_name) -> li
             select(a.c.submission_id, a.c.question).join(s, s.c.id == a.c.submission_id)
             .where(s.c.questionnaire_id == questionnaire_id, a.c.submission_id.in_(ids)))}
     return [problem("coding_answer_missing", value=key, ref=f"{sid}/{question}", file=file_name,
-                    sheet=META, row=KEY_TABLE_ROW + 1 + n)
-            for n, (key, (sid, question)) in enumerate(keys.items()) if (sid, question) not in present]
+                    sheet=META, row=key_rows[key])
+            for key, (sid, question) in keys.items() if (sid, question) not in present]
