@@ -53,6 +53,18 @@ def fill_form(data: bytes, answers: dict[str, object], ticks: dict[str, list[str
     return out.getvalue()
 
 
+def edit_part(data: bytes, part: str, edit) -> bytes:
+    """The package with one part's bytes passed through ``edit``, the rest as they were."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            body = zin.read(info)
+            zout.writestr(info, edit(body) if info.filename == part else body)
+    return out.getvalue()
+
+
 def strip_metadata(data: bytes, sheet: bool = True, properties: bool = True) -> bytes:
     """The form without its identity: the _migq sheet and/or the migq_ custom properties gone."""
     from openpyxl import load_workbook

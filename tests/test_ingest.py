@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from formtools import fill_form, strip_metadata
+from formtools import edit_part, fill_form, strip_metadata
 from migq.cli import app
 from migq.demo import as_email
 from migq.store import open_store, schema
@@ -157,16 +157,6 @@ def test_email_provenance_dry_run_and_evidence(runner, workspace, tmp_path):
     assert shown.exit_code == 0 and "accepted" in shown.output and "gfmd_un_link" in shown.output
 
 
-def _rewritten(data: bytes, part: str, change) -> bytes:
-    """The package with one part's bytes passed through ``change``."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            body = zin.read(info)
-            zout.writestr(info, change(body) if info.filename == part else body)
-    return out.getvalue()
-
-
 def test_hostile_identity_and_mail_headers_cost_only_their_file(runner, workspace):
     """Found by fuzzing: a signature of non-ASCII text, an e-mail Date with an impossible time
     zone, a From the e-mail package trips on, and multiparts nested a thousand deep each
@@ -176,11 +166,11 @@ def test_hostile_identity_and_mail_headers_cost_only_their_file(runner, workspac
 
     db_url, out, inbox = workspace
     (inbox / "FRA.xlsx").write_bytes(fill_form(_form(out, "FRA"), GOOD))
-    forged = _rewritten(fill_form(_form(out, "DEU"), GOOD), "docProps/custom.xml",
+    forged = edit_part(fill_form(_form(out, "DEU"), GOOD), "docProps/custom.xml",
                         lambda xml: re.sub(rb'(name="migq_signature".*?<vt:lpwstr[^>]*>)[^<]*',
                                            "\\1é€".encode(), xml))
     (inbox / "DEU.xlsx").write_bytes(strip_metadata(forged, sheet=True, properties=False))
-    blanked = _rewritten(fill_form(_form(out, "GBR"), GOOD), "docProps/custom.xml",
+    blanked = edit_part(fill_form(_form(out, "GBR"), GOOD), "docProps/custom.xml",
                          lambda xml: re.sub(rb'(name="migq_form_id".*?<vt:lpwstr[^>]*>)[^<]*', rb"\1", xml))
     (inbox / "GBR.xlsx").write_bytes(strip_metadata(blanked, sheet=True, properties=False))
     mail = as_email("MEX", "respuesta.xlsx", fill_form(_form(out, "MEX"), GOOD), date(2008, 4, 2))
@@ -229,7 +219,7 @@ def test_a_nul_in_a_cell_is_stored_alike_on_both_databases(runner, workspace):
     cell as _x0000_, and the reader gives it back. It is stored as the four characters \\x00."""
     db_url, out, inbox = workspace
     filled = fill_form(_form(out, "FRA"), {**GOOD, "ministry": "Ministry of Foreign Affairs"})
-    (inbox / "FRA.xlsx").write_bytes(_rewritten(filled, "xl/worksheets/sheet2.xml",  # the questionnaire
+    (inbox / "FRA.xlsx").write_bytes(edit_part(filled, "xl/worksheets/sheet2.xml",  # the questionnaire
                                                 lambda xml: xml.replace(b"Ministry of", b"Ministry_x0000_ of")))
     result, data = _ingest(runner, db_url, inbox)
     assert result.exit_code == 0 and data["files"][0]["outcome"] == "accepted", result.output

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
-from formtools import fill_form, make_form, strip_metadata
+from formtools import edit_part, fill_form, make_form, strip_metadata
 from migq.errors import MigqError, Severity
 from migq.forms.contract import answer_name
 from migq.forms.reader import read_form
@@ -187,20 +186,11 @@ def test_text_is_cleaned_and_an_overlong_text_is_cut_and_kept(blank):
     r = read(fill_form(blank["en"], {"q1": "a\tb\r\nc  \n"}))
     assert r.answers["q1"].value == "a\tb\nc"
     data = fill_form(blank["en"], {"q1": "x" * 32_767, "sole": "no"})  # openpyxl cuts at the limit itself
-    data = _edit_part(data, "xl/worksheets/sheet2.xml", lambda b: b.replace(b"x" * 32_767, b"x" * 40_000))
+    data = edit_part(data, "xl/worksheets/sheet2.xml", lambda b: b.replace(b"x" * 32_767, b"x" * 40_000))
     r = read(data)
     [p] = r.problems
     assert p.code == "text_too_long" and p.severity == Severity.WARNING
     assert r.answers["q1"].value == "x" * 32_767 and r.answers["q1"].valid
-
-
-def _edit_part(data: bytes, part: str, edit) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            body = zin.read(info)
-            zout.writestr(info, edit(body) if info.filename == part else body)
-    return out.getvalue()
 
 
 def test_formula_in_an_answer_cell_is_not_trusted(blank):
@@ -215,7 +205,7 @@ def test_formula_with_a_cached_value_in_a_namespaced_sheet_is_caught(blank):
     """A formula written with an XML prefix and a cached value: the value is still not trusted."""
     data = fill_form(blank["en"], {"n": "=2+3", "sole": "No"})
     sheet = "xl/worksheets/sheet2.xml"
-    data = _edit_part(data, sheet, lambda b: b.replace(b"<f>2+3</f><v></v>", b"<x:f xmlns:x=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">2+3</x:f><v>5</v>"))
+    data = edit_part(data, sheet, lambda b: b.replace(b"<f>2+3</f><v></v>", b"<x:f xmlns:x=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">2+3</x:f><v>5</v>"))
     r = read(data)
     assert [p.code for p in r.problems] == ["formula_in_answer"] and r.answers["n"].value is None
 
@@ -228,7 +218,7 @@ def test_damage_met_after_opening_is_a_plain_error(blank, part, edit):
     """Found by fuzzing: parts read late (the custom properties when the metadata sheet is
     gone, a sheet's formulas) raised the XML parser's own errors, worded for programmers."""
     filled = strip_metadata(fill_form(blank["en"], {"n": "=2+3", "sole": "No"}), sheet=True, properties=False)
-    data = _edit_part(filled, part, edit)
+    data = edit_part(filled, part, edit)
     with pytest.raises(MigqError, match="FRA.xlsx cannot be opened as a workbook .*ask the sender"):
         read_form(data, "xlsx", "FRA.xlsx", [Q, OTHER])
 
