@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -111,9 +112,9 @@ def _jobs(files: list[Path], roots: list[Path], context: "_Context", order: list
     from migq.forms.guard import RejectedFile, inspect_file, read_limited, sniff_kind
     from migq.forms.isolate import ReadItem
 
-    folders = [root for root in roots if root.is_dir()]  # asked once, not once per file
+    display_of = _Displays([root for root in roots if root.is_dir()])
     for path in files:
-        display = printable(_display(path, folders))
+        display = printable(display_of(path))
         try:
             data = read_limited(path, context.limits)
             if sniff_kind(data, path.name) == "eml":
@@ -131,12 +132,28 @@ def _jobs(files: list[Path], roots: list[Path], context: "_Context", order: list
                            tag=(len(order) - 1, item))
 
 
-def _display(path: Path, folders: list[Path]) -> str:
+class _Displays:
     """The file as shown: from the folder given (its name included), else as given."""
-    for folder in folders:
-        if path.is_relative_to(folder):
-            return str(path.relative_to(folder.parent)) if folder.name else str(path)
-    return str(path)
+
+    def __init__(self, folders: list[Path]):
+        self.folders = folders
+        # Per folder, the text a file under it starts with and how much of it to drop: the
+        # same answer as the Path arithmetic below, without its cost for every file.
+        self.prefixes = []
+        for folder in folders:
+            parent = str(folder.parent)
+            drop = 0 if parent == "." else len(parent) + (0 if parent.endswith(os.sep) else 1)
+            self.prefixes.append((str(folder) + os.sep, drop if folder.name else 0))
+
+    def __call__(self, path: Path) -> str:
+        text = str(path)
+        for prefix, drop in self.prefixes:
+            if text.startswith(prefix):
+                return text[drop:]
+        for folder in self.folders:  # a path spelled otherwise (rare): the Path arithmetic
+            if path.is_relative_to(folder):
+                return str(path.relative_to(folder.parent)) if folder.name else text
+        return text
 
 
 class _Context:
