@@ -229,6 +229,20 @@ def test_a_nul_in_a_cell_is_stored_alike_on_both_databases(runner, workspace):
     assert raw == "Ministry\\x00 of Foreign Affairs" and value == "Ministry of Foreign Affairs"
 
 
+def test_a_sheet_named_at_length_is_stored_alike_on_both_databases(runner, workspace):
+    """Found by fuzzing on PostgreSQL: an answer's cell address names its sheet, which a file
+    from elsewhere may name beyond Excel's 31 characters; an 80-character column refused it."""
+    db_url, out, inbox = workspace
+    long_name = "Questionnaire of the Government of the French Republic on the follow-up to the 2006 Dialogue"
+    filled = fill_form(_form(out, "FRA"), GOOD)
+    (inbox / "FRA.xlsx").write_bytes(edit_part(filled, "xl/workbook.xml", lambda xml: xml.replace(b"Questionnaire", long_name.encode())))
+    result, data = _ingest(runner, db_url, inbox)
+    assert result.exit_code == 0 and data["files"][0]["outcome"] == "accepted", result.output
+    with open_store(db_url) as store, store.read() as conn:
+        cell = conn.execute(select(schema.answers.c.cell).where(schema.answers.c.question == "gfmd_outcome")).scalar_one()
+    assert cell.startswith(long_name + "!") and len(cell) > 80
+
+
 def test_a_fault_of_migq_on_one_file_sets_that_file_aside(runner, workspace, monkeypatch):
     """A bug met while storing one reply costs that file, with the error, and not the batch."""
     import migq.store.replies as replies

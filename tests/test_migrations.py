@@ -62,7 +62,7 @@ def test_old_workspace_upgrades_with_its_rows(empty_db_url, runner):
 
     result = runner.invoke(app, ["db", "upgrade", "--db", empty_db_url])
     assert result.exit_code == 0, result.output
-    assert "0001 -> 0002" in result.output
+    assert "0001 -> 0003" in result.output
 
     with open_store(empty_db_url) as store:  # now at head: opens without complaint
         with store.read() as conn:
@@ -75,12 +75,15 @@ def test_old_workspace_upgrades_with_its_rows(empty_db_url, runner):
                                                            on_date=date(2008, 5, 1), at=utcnow(), actor="tester"))
             conn.execute(insert(schema.codings).values(submission_id=1, question="q1", coder="a", code="regional",
                                                        applies=True, role="coder", note="", at=utcnow()))
+            # 0003: a cell address naming a long sheet (PostgreSQL refused more than 80 characters)
+            conn.execute(insert(schema.answers).values(submission_id=1, question="long", cell="Q" * 120 + "!C12",
+                                                       valid=True))
         with pytest.raises(DBAPIError, match="append-only"):  # and the old audit rows became append-only
             with store.engine.begin() as conn:
                 conn.execute(update(schema.audit_log).values(actor="x"))
 
     again = runner.invoke(app, ["db", "upgrade", "--db", empty_db_url])
-    assert again.exit_code == 0 and "already at 0002" in again.output
+    assert again.exit_code == 0 and "already at 0003" in again.output
 
 
 def test_old_schema_is_refused_with_the_command_that_fixes_it(empty_db_url, runner):

@@ -131,7 +131,7 @@ answers = Table(
     Column("question", String(100), primary_key=True),
     Column("value", Text),
     Column("raw", Text),
-    Column("cell", String(80)),
+    Column("cell", Text),  # 'Sheet!C12': a returned file may name its sheet at any length
     Column("valid", Boolean, nullable=False, default=True),
 )
 
@@ -145,7 +145,7 @@ problems = Table(
     Column("message", Text, nullable=False),
     Column("hint", Text, nullable=False, default=""),
     Column("sheet", Text),
-    Column("cell", String(80)),
+    Column("cell", Text),
     Column("question", String(100)),
     Column("resolved", Boolean, nullable=False, default=False),
 )
