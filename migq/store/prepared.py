@@ -19,6 +19,7 @@ come out as SQLAlchemy's (``IntegrityError``, ``OperationalError``...), as from 
 from __future__ import annotations
 
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection
@@ -30,6 +31,8 @@ class _Compiled(NamedTuple):
     plan: tuple[tuple[str, Any], ...]  # (bind name, the type's bind processor or None), in SQL order
     positional: bool
     fixed: dict[str, Any]  # values of binds the statement itself carries (literals in a WHERE)
+    take: Any  # itemgetter of the bind names in SQL order: the values as a tuple, at C speed
+    processed: tuple[tuple[int, Any], ...]  # (place, bind processor) of the binds that have one
 
 
 class Prepared:
@@ -59,15 +62,23 @@ class Prepared:
                     raise ValueError(f"give {name} a value: its default is computed ({compiled.string})")
                 fixed[name] = default.arg
         plan = tuple((name, by_name[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names)
-        found = self._cache[cache_key] = _Compiled(compiled.string, plan, compiled.positional, fixed)
+        take = _taker(names)
+        processed = tuple((place, process) for place, (_, process) in enumerate(plan) if process)
+        found = self._cache[cache_key] = _Compiled(compiled.string, plan, compiled.positional, fixed, take, processed)
         return found
 
     @staticmethod
     def _values(c: _Compiled, params: dict):
-        merged = {**c.fixed, **params} if c.fixed else params
+        # Called for every row of every reply stored: the values are taken in one C call and
+        # only the few binds with a processor (dates, booleans on SQLite) are passed through it.
+        values = c.take({**c.fixed, **params} if c.fixed else params)
+        if c.processed:
+            values = list(values)
+            for place, process in c.processed:
+                values[place] = process(values[place])
         if c.positional:
-            return tuple([process(merged[name]) if process else merged[name] for name, process in c.plan])
-        return {name: process(merged[name]) if process else merged[name] for name, process in c.plan}
+            return tuple(values)
+        return dict(zip((name for name, _ in c.plan), values))
 
     def execute(self, conn: Connection, params: dict) -> None:
         self._run(conn, params, fetch=False)
@@ -96,6 +107,14 @@ class Prepared:
         with _cursor(conn, c.sql) as cursor:
             cursor.execute(c.sql, self._values(c, params))
             return cursor.fetchone()[0] if returning else cursor.lastrowid
+
+
+def _taker(names: tuple[str, ...]):
+    """A function giving a row's values for ``names`` as a tuple (itemgetter gives a bare value
+    for one name, and takes no zero names)."""
+    if len(names) > 1:
+        return itemgetter(*names)
+    return lambda row: tuple(row[name] for name in names)
 
 
 def execute_on_driver(conn: Connection, sql: str) -> None:
