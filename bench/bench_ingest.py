@@ -37,6 +37,10 @@ def _prepare(workdir: Path) -> tuple[Path, Path]:
     db = CACHE / "sent.db"
     saved = CACHE / "saved"
     if (CACHE / "ready").exists():
+        from migq.store import migrate
+
+        with open_store(db, upgrade=False) as store:  # cached under an older migq: bring its schema up
+            migrate.upgrade(store.engine)
         return db, saved
     shutil.rmtree(CACHE, ignore_errors=True)
     CACHE.mkdir(parents=True)
