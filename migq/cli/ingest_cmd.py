@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from migq.cli.common import DbOption, app, console, handle_errors, parse_date_option
+from migq.cli.common import DbOption, app, console, escape, handle_errors, parse_date_option
 
 OUTCOME_STYLE = {
     "accepted": "green", "revision_accepted": "green", "duplicate": "cyan", "valid": "green",
@@ -69,7 +69,6 @@ class _null:
 def _print_outcomes(outcomes, dry_run: bool, options) -> None:
     from collections import Counter
 
-    from rich.markup import escape
     from rich.table import Table
 
     if not outcomes:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from migq.cli.common import app, console, handle_errors
+from migq.cli.common import app, console, escape, handle_errors
 
 questionnaire_app = typer.Typer(
     help="Check, show and convert questionnaire definitions (XLSForm .xlsx or YAML).",
@@ -36,7 +36,6 @@ def check(file: Optional[Path] = typer.Argument(None, help=FILE_HELP, show_defau
     Exits 1 if there is any error, 0 otherwise (warnings alone do not fail).
     """
     from rich.table import Table
-    from rich.markup import escape
 
     from migq.xlsform import check_questionnaire
 
@@ -86,8 +85,6 @@ def show(
 
 def outline(q, lang: str) -> list[str]:
     """Rich-markup lines describing the questionnaire in ``lang``."""
-    from rich.markup import escape
-
     fallback = q.default_language
     deadline = f", deadline {q.deadline.isoformat()}" if q.deadline else ""
     lines = [f"[bold]{escape(q.title(lang))}[/]",
@@ -139,8 +136,6 @@ def xlsform(
     out: Optional[Path] = typer.Option(None, "-o", "--output", help="Workbook to write (.xlsx). Default: FORM_ID-VERSION.xlsx here.", show_default=False),
 ) -> None:
     """Write the definition as an XLSForm workbook, to edit in Excel or deploy to KoboToolbox."""
-    from rich.markup import escape
-
     from migq.xlsform import load_questionnaire, write_xlsform
 
     if out is not None and out.suffix.lower() != ".xlsx":

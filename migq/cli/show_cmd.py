@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from migq.cli.common import DbOption, app, console, handle_errors
+from migq.cli.common import DbOption, app, console, escape, handle_errors
 
 
 @app.command()
@@ -16,7 +16,6 @@ def show(
     db: Optional[str] = DbOption,
 ) -> None:
     """A recipient's dispatches, replies and versions, the counted answers, open problems and contacts."""
-    from rich.markup import escape
     from rich.table import Table
 
     from migq.errors import MigqError
