@@ -117,12 +117,11 @@ def _jobs(files: list[Path], roots: list[Path], context: "_Context", order: list
         display = printable(display_of(path))
         try:
             data = read_limited(path, context.limits)
-            if sniff_kind(data, path.name) == "eml":
-                report = inspect_file(path, data, context.limits)
-                found, skipped = expand(path, data, report.kind, display)
-                order += [FileOutcome(s.display, "rejected", reason=s.reason, code=s.code) for s in skipped]
-            else:
-                found = [Item(display, printable(path.name), data, path)]
+            kind = sniff_kind(data, path.name)
+            if kind == "eml":  # guarded here, as it is opened here
+                kind = inspect_file(path, data, context.limits).kind
+            found, skipped = expand(path, data, kind, display)
+            order += [FileOutcome(s.display, "rejected", reason=s.reason, code=s.code) for s in skipped]
         except RejectedFile as err:
             order.append(FileOutcome(display, "rejected", reason=err.message, code=err.code))
             continue
