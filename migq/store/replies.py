@@ -118,24 +118,25 @@ def _insert(store: Store, conn, reply: NewReply, accept_revisions: bool, prev) -
     sub_id = _INSERT_SUBMISSION.insert_id(conn, dict(
         evidence_sha256=reply.sha256, questionnaire_id=reply.questionnaire_id, iso3=reply.iso3,
         issue_id=reply.issue_id, version_no=version_no, replaces_id=replaces, status=status,
-        file_name=_text(reply.file_name), source_kind=reply.source_kind, received_on=reply.received_on,
-        channel=reply.channel, sender=_text(reply.sender), message_date=_text(reply.message_date), late=reply.late,
+        file_name=_without_nul(reply.file_name), source_kind=reply.source_kind, received_on=reply.received_on,
+        channel=reply.channel, sender=_without_nul(reply.sender), message_date=_without_nul(reply.message_date),
+        late=reply.late,
         accepted_on=reply.received_on if status == "accepted" else None,
         created_at=utcnow(), created_by=store.actor,
     ))
     if reply.answers:
         _INSERT_ANSWERS.executemany(conn, [
-            dict(submission_id=sub_id, question=a.question, value=_text(a.value), raw=_text(a.raw), cell=a.cell,
-                 valid=a.valid)
+            dict(submission_id=sub_id, question=a.question, value=_without_nul(a.value), raw=_without_nul(a.raw),
+                 cell=a.cell, valid=a.valid)
             for a in reply.answers
         ])
     if reply.problems:
         _INSERT_PROBLEMS.executemany(conn, [
-            dict(submission_id=sub_id, code=p.code, severity=p.severity.value, message=_text(p.message),
-                 hint=_text(p.hint or ""), sheet=_text(p.sheet), cell=p.cell, question=p.question)
+            dict(submission_id=sub_id, code=p.code, severity=p.severity.value, message=_without_nul(p.message),
+                 hint=_without_nul(p.hint or ""), sheet=_without_nul(p.sheet), cell=p.cell, question=p.question)
             for p in reply.problems
         ])
-    store.audit(conn, f"reply_{outcome}", iso3=reply.iso3, file_name=_text(reply.file_name), sha256=reply.sha256,
+    store.audit(conn, f"reply_{outcome}", iso3=reply.iso3, file_name=_without_nul(reply.file_name), sha256=reply.sha256,
                 submission_id=sub_id, version=version_no, received_on=reply.received_on,
                 channel=reply.channel, late=reply.late, problems=len(reply.problems), note=reply.note)
     return Stored(outcome, sub_id, version_no, reply.iso3)
@@ -143,11 +144,11 @@ def _insert(store: Store, conn, reply: NewReply, accept_revisions: bool, prev) -
 
 def _keep_evidence(conn, reply: NewReply) -> None:
     _KEEP_EVIDENCE[conn.dialect.name].execute(conn, dict(
-        sha256=reply.sha256, size=len(reply.content), content=reply.content, original_name=_text(reply.file_name),
+        sha256=reply.sha256, size=len(reply.content), content=reply.content, original_name=_without_nul(reply.file_name),
         stored_at=utcnow()))
 
 
-def _text(value):
+def _without_nul(value):
     """Text as stored. A cell can hold NUL (OOXML writes it _x0000_), which PostgreSQL's text
     cannot: it is stored as the four characters \\x00, on SQLite too, so both hold the same."""
     return value.replace("\x00", "\\x00") if value and "\x00" in value else value
