@@ -32,6 +32,10 @@ FOLLOWS_BY_ID = {
     446: 156,  # Macao SAR of China
     248: 246,  # Åland Islands (Finland)
 }
+# Natural Earth draws the part of Western Sahara west of the berm inside Morocco's polygon. On a
+# United Nations map Western Sahara is a Non-Self-Governing Territory of its own, so everything
+# of Morocco's polygon south of the boundary of 27 degrees 40 minutes north goes to it.
+SPLIT_SOUTH_OF = {504: (732, 27 + 40 / 60)}  # Morocco -> Western Sahara, south of 27°40' N
 # Antarctica is cropped from the map; dropping it keeps the file smaller.
 DROP_IDS = {10}
 
@@ -107,20 +111,95 @@ def delta_encode(points: list[tuple[int, int]]) -> list[int]:
     return flat
 
 
-def feature_polygons(geometry: dict, arcs: list) -> list[list[list[int]]]:
+Ring = list[tuple[int, int]]
+
+
+def feature_polygons(geometry: dict, arcs: list) -> list[list[Ring]]:
+    """Each polygon as its rings of absolute points (exterior first)."""
     if geometry["type"] == "Polygon":
         polygons = [geometry["arcs"]]
     elif geometry["type"] == "MultiPolygon":
         polygons = geometry["arcs"]
     else:
         return []
-    encoded = []
+    out = []
     for polygon in polygons:
         rings = [ring_points(ring, arcs) for ring in polygon]
         rings = [r for r in rings if len(r) >= 3]
         if rings:
-            encoded.append([delta_encode(r) for r in rings])
-    return encoded
+            out.append(rings)
+    return out
+
+
+def clip_ring(ring: Ring, y_cut: float, keep_north: bool) -> Ring:
+    """Sutherland-Hodgman against one horizontal line: the part of the ring north (or south) of it."""
+    def inside(p: tuple[int, int]) -> bool:
+        return p[1] >= y_cut if keep_north else p[1] <= y_cut
+
+    out: Ring = []
+    for a, b in zip(ring, ring[1:] + ring[:1]):
+        if inside(a):
+            out.append(a)
+        if inside(a) != inside(b):
+            t = (y_cut - a[1]) / (b[1] - a[1])
+            out.append((round(a[0] + t * (b[0] - a[0])), round(y_cut)))
+    deduped = [p for i, p in enumerate(out) if p != out[i - 1]] if out else []
+    return deduped if len(deduped) >= 3 else []
+
+
+def merge_rings(first: Ring, second: Ring) -> list[Ring]:
+    """The union of two rings that touch along shared vertices: the edges they share in opposite
+    directions cancel, and what is left is chained back into rings. Both rings must turn the
+    same way, as the exterior rings of one atlas do."""
+    edges = [(a, b) for ring in (first, second) for a, b in zip(ring, ring[1:] + ring[:1])]
+    present = set(edges)
+    kept = [(a, b) for a, b in edges if (b, a) not in present]
+    following = {}
+    for a, b in kept:
+        following.setdefault(a, []).append(b)
+    rings: list[Ring] = []
+    while following:
+        start = next(iter(following))
+        ring, point = [], start
+        while point in following:
+            ring.append(point)
+            nexts = following[point]
+            nxt = nexts.pop()
+            if not nexts:
+                del following[point]
+            point = nxt
+            if point == start:
+                break
+        if len(ring) >= 3:
+            rings.append(ring)
+    return rings
+
+
+def ring_area(ring: Ring) -> float:
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1])) / 2
+
+
+def split_south(features_by_id: dict[int, dict], transform: dict) -> None:
+    """Move the part of a feature south of a latitude to another feature (SPLIT_SOUTH_OF)."""
+    scale_y, translate_y = transform["scale"][1], transform["translate"][1]
+    for code, (receiver, latitude) in SPLIT_SOUTH_OF.items():
+        donor, target = features_by_id[code], features_by_id[receiver]
+        y_cut = (latitude - translate_y) / scale_y
+        north, south = [], []
+        for rings in donor["polygons"]:
+            kept = [r for r in (clip_ring(ring, y_cut, True) for ring in rings[:1]) if r]
+            if kept:
+                north.append(kept + [h for h in rings[1:] if min(y for _, y in h) >= y_cut])
+            south.extend(r for r in (clip_ring(ring, y_cut, False) for ring in rings[:1]) if r)
+        donor["polygons"] = north
+        for piece in south:
+            for rings in target["polygons"]:
+                merged = merge_rings(rings[0], piece)
+                if len(merged) == 1:  # it touched this polygon: one outline now
+                    rings[0] = merged[0]
+                    break
+            else:
+                target["polygons"].append([piece])
 
 
 def build(topology: dict) -> dict:
@@ -145,6 +224,9 @@ def build(topology: dict) -> dict:
         features.append(feature)
         if code is not None:
             by_id[code] = feature
+    split_south(by_id, topology["transform"])
+    for feature in features:
+        feature["polygons"] = [[delta_encode(r) for r in rings] for rings in feature["polygons"]]
     features.sort(key=lambda f: (f["id"] is None, f["id"] or 0, f["name"]))
     return {
         "source": SOURCE,

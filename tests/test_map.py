@@ -178,3 +178,35 @@ def test_dots_on_the_same_spot_are_pushed_apart():
     for i, (ax, ay) in enumerate(points):
         for bx, by in points[i + 1 :]:
             assert ((ax - bx) ** 2 + (ay - by) ** 2) ** 0.5 >= 0.0099
+
+
+def _inside(point, ring) -> bool:
+    x, y = point
+    hit = False
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            hit = not hit
+    return hit
+
+
+def _owners(world, lon, lat) -> set[int | None]:
+    from migq.render.world import equal_earth
+
+    point = equal_earth(lon, lat)
+    return {s.code for s in world.shapes if any(_inside(point, ring) for ring in s.rings)}
+
+
+@pytest.mark.parametrize("lon, lat, place", [
+    (-13.20, 27.15, "Laayoune"), (-11.66, 26.74, "Smara"), (-14.40, 26.13, "Boujdour"),
+    (-13.50, 24.80, "west of the berm, south"), (-10.57, 26.16, "Tifariti, east of the berm"),
+    (-9.57, 26.35, "Bir Lehlou, east of the berm"),
+])
+def test_western_sahara_is_its_own_territory_never_part_of_morocco(lon, lat, place):
+    # Natural Earth draws the area west of the berm inside Morocco; a UN map may not.
+    owners = _owners(load_world(), lon, lat)
+    assert owners == {732}, f"{place} is drawn as part of {owners}"
+
+
+def test_morocco_keeps_its_own_territory_north_of_27_40():
+    assert _owners(load_world(), -7.6, 33.6) == {504}  # Casablanca
+    assert _owners(load_world(), -11.0, 28.2) == {504}  # Tan-Tan, just north of the boundary
