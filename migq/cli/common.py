@@ -8,7 +8,13 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from migq.core.terminal import terminal_safe
+
+
+def escape(text, limit: int | None = 2000) -> str:
+    """Outside text made inert for rich: controls shown escaped, length capped, markup escaped."""
+    return terminal_safe(text, limit=limit, markup=True)
+
 
 app = typer.Typer(
     name="migq",

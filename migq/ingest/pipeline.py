@@ -9,6 +9,10 @@ audit entry flushes the run to disk (see migq.store.db).
 
 from __future__ import annotations
 
+import shlex
+
+from migq.core.terminal import terminal_safe
+
 import functools
 import hashlib
 import os
@@ -263,7 +267,7 @@ class _Context:
             if self.options.assume:
                 return self.options.assume, qid, q, None, None
             return None, qid, q, None, ("its identification (hidden sheet and properties) was removed; "
-                                        f"attach it to a recipient with 'migq ingest {item.display} --assume ISO3'")
+                                        f"attach it to a recipient with: migq ingest {shlex.quote(terminal_safe(item.display, limit=500))} --assume ISO3")
         if not (ident.get("form_id") and ident.get("version")):  # part of it was removed or blanked
             return _altered(item)
         found = self.by_key.get((ident.get("form_id"), ident.get("version")))
