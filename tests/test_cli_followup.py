@@ -63,6 +63,8 @@ def test_status_json_csv_and_chart(runner, ws, tmp_path):
     r = runner.invoke(app, ["status", "--db", ws, "--as-of", "2008-05-01", "--format", "csv"])
     rows = list(csv.DictReader(io.StringIO(r.output)))
     assert len(rows) == 195 and {x["iso3"]: x["state"] for x in rows}["FRA"] == "replied"
+    # An empty cell stays empty: only text a spreadsheet would run as a formula gets the quote.
+    assert not any(value == "'" for row in rows for value in row.values())
     r = runner.invoke(app, ["status", "--db", ws, "--as-of", "2008-05-01", "--format", "csv", "--chart", "out/replies.svg"])
     assert r.exit_code == 0 and (tmp_path / "out" / "replies.svg").read_text().startswith("<?xml")
 

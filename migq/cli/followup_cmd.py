@@ -83,13 +83,15 @@ def _status_csv(rows) -> None:
 
     from migq.followup.status import RecipientStatus
 
+    from migq.export_formats import neutralise
+
     buf = io.StringIO()
     fields = list(RecipientStatus("", "", "", "").to_row())
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for r in rows:
         # A note typed by a person could start with '=' and run as a formula in a spreadsheet.
-        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in r.to_row().items()})
+        writer.writerow({k: neutralise(v) for k, v in r.to_row().items()})
     typer.echo(buf.getvalue(), nl=False)
 
 
