@@ -73,7 +73,10 @@ def write_export(frame: pd.DataFrame, meta: ExportMeta, path: str | Path, fmt: s
         raise UsageError(f"'{fmt}' is not an export format.", hint=f"Use one of: {', '.join(FORMATS)}.")
     path = Path(path)
     writer = {"csv": _csv, "xlsx": _xlsx, "parquet": _parquet, "dta": _dta, "sav": _sav, "json": _json}[fmt]
-    writer(frame, meta, path)
+    from migq.files import output_file
+
+    with output_file(path, app="Excel" if fmt == "xlsx" else None) as tmp:
+        writer(frame, meta, tmp)
     return path
 
 

@@ -109,9 +109,8 @@ def write_xlsform(questionnaire_or_path: Questionnaire | str | Path, out_path: s
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"  # text that looks like a formula stays text
         ws.freeze_panes = "A2"
-    try:
-        wb.save(out)
-    except OSError as exc:
-        raise MigqError(f"cannot write the workbook ({exc.strerror or exc}).",
-                        hint="Check that the folder exists and the file is not open in Excel.", path=str(out))
+    from migq.files import output_file
+
+    with output_file(out, app="Excel") as tmp:
+        wb.save(tmp)
     return out

@@ -150,9 +150,11 @@ def test_email_provenance_dry_run_and_evidence(runner, workspace, tmp_path):
     with open_store(db_url) as store, store.read() as conn:
         sender = conn.execute(select(schema.submissions.c.sender)).scalar_one()
     assert "mission@deu.example" in sender
-    back = tmp_path / "back.xlsx"
+    back = tmp_path / "missing-dir" / "back.xlsx"
     assert runner.invoke(app, ["evidence", "DEU", "-o", str(back), "--db", db_url]).exit_code == 0
     assert back.read_bytes() == data
+    refused = runner.invoke(app, ["evidence", "DEU", "-o", str(back.parent), "--db", db_url])
+    assert refused.exit_code == 1 and "Error:" in refused.output and "Traceback" not in refused.output
     shown = runner.invoke(app, ["show", "DEU", "--db", db_url])
     assert shown.exit_code == 0 and "accepted" in shown.output and "gfmd_un_link" in shown.output
 

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from migq.cli.common import DbOption, app, console, err_console, escape, handle_errors, parse_date_option
+from migq.cli.common import DbOption, app, console, err_console, escape, handle_errors, out_option, parse_date_option
 
 code_app = typer.Typer(help="Code free-text answers: coding sheets out and back, intercoder agreement, "
                             "adjudication of the final codes the report counts.", no_args_is_help=True)
@@ -38,7 +38,7 @@ def _print_problems(problems, title: str) -> None:
 @code_app.command("export")
 @handle_errors
 def code_export(
-    output: Path = typer.Option(..., "-o", "--output", help="The coding sheet to write (.xlsx)."),
+    output: Path = out_option(..., help="The coding sheet to write (.xlsx)."),
     coder: Optional[str] = typer.Option(None, "--coder", help="Who will code this sheet (required unless --adjudication)."),
     question: Optional[List[str]] = typer.Option(None, "--question", help="Only this question (repeat for several)."),
     as_of: Optional[str] = AsOfOption,
@@ -202,7 +202,7 @@ def code_adjudicate(
 @app.command("export")
 @handle_errors
 def export(
-    output: Path = typer.Option(..., "-o", "--output", help="The file to write."),
+    output: Path = out_option(..., help="The file to write."),
     fmt: Optional[str] = typer.Option(None, "--format", help="csv, xlsx, parquet, dta, sav or json (default: from the file name)."),
     long: bool = typer.Option(False, "--long", help="One row per answer instead of one per recipient."),
     labels: Optional[str] = typer.Option(None, "--labels", help="Choice labels in this language (en, fr, es) instead of codes."),

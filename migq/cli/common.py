@@ -125,3 +125,9 @@ def parse_date_option(value: Optional[str], option: str):
 
 def is_tty() -> bool:
     return sys.stdout.isatty()
+
+
+def out_option(default, help: str, **kwargs):
+    """The one name every command gives the file it writes: -o/--out. --output stays accepted
+    because export, code export and questionnaire xlsform were written with it."""
+    return typer.Option(default, "--out", "-o", "--output", help=help, **kwargs)

@@ -147,6 +147,7 @@ def evidence(
 
     from migq.errors import MigqError
     from migq.store import open_store
+    from migq.files import write_output
     from migq.store.replies import evidence_bytes, submissions_of
 
     with open_store(db) as store:
@@ -161,5 +162,5 @@ def evidence(
         full, name, data = evidence_bytes(store, sha)
     if hashlib.sha256(data).hexdigest() != full:
         raise MigqError(f"the stored copy of {name} does not match its hash.", hint="Run 'migq doctor'.")
-    out.write_bytes(data)
+    write_output(out, data)
     console.print(f"Wrote {out} ({len(data):,} bytes, SHA-256 {full[:12]}…, received as {name}).")

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from migq.cli.common import app, console, escape, handle_errors
+from migq.cli.common import app, console, escape, handle_errors, out_option
 
 questionnaire_app = typer.Typer(
     help="Check, show and convert questionnaire definitions (XLSForm .xlsx or YAML).",
@@ -133,7 +133,7 @@ def outline(q, lang: str) -> list[str]:
 @handle_errors
 def xlsform(
     file: Optional[Path] = typer.Argument(None, help=FILE_HELP, show_default=False),
-    out: Optional[Path] = typer.Option(None, "-o", "--output", help="Workbook to write (.xlsx). Default: FORM_ID-VERSION.xlsx here.", show_default=False),
+    out: Optional[Path] = out_option(None, help="Workbook to write (.xlsx). Default: FORM_ID-VERSION.xlsx here.", show_default=False),
 ) -> None:
     """Write the definition as an XLSForm workbook, to edit in Excel or deploy to KoboToolbox."""
     from migq.xlsform import load_questionnaire, write_xlsform

@@ -69,12 +69,10 @@ def write_report(report, fmt: str, out: Optional[Path]) -> None:
         console.file.write(text)
         console.file.flush()
         return
-    try:
-        # CSV gets a BOM so that Excel opens it as UTF-8; newline='' keeps the CSV's CRLF.
-        out.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
-    except OSError as err:
-        raise MigqError(f"cannot write the report: {err.strerror or err}.",
-                        hint="Choose a folder you can write to.", path=str(out)) from err
+    from migq.files import write_output
+
+    # CSV gets a BOM so that Excel opens it as UTF-8; bytes are written as rendered (CRLF kept).
+    write_output(out, text, encoding="utf-8-sig" if fmt == "csv" else "utf-8", app="Excel" if fmt == "csv" else None)
 
 
 @app.command()

@@ -200,4 +200,7 @@ def _write(path: Path, q: Questionnaire, lang: str, headers, codes, rows, keys, 
     for k in keys:
         hidden.append(list(k))
     hidden.sheet_state = "veryHidden"
-    wb.save(path)
+    from migq.files import output_file
+
+    with output_file(path, app="Excel") as tmp:
+        wb.save(tmp)

@@ -55,8 +55,9 @@ def backup(store: Store, out: Path, *, overwrite: bool = False) -> BackupResult:
     if out.exists() and not overwrite:
         raise MigqError("the backup file already exists.", path=str(out),
                         hint="Choose a new file name (one per day is a good habit), or add --overwrite.")
-    if not out.parent.is_dir():
-        raise MigqError("the folder for the backup does not exist.", path=str(out), hint="Create it first.")
+    from migq.files import prepare_output
+
+    prepare_output(out)
     tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
     try:
         if store.is_sqlite:

@@ -57,9 +57,8 @@ def write_docx(report, path: str | Path, with_map: bool = True) -> Path:
     for note in report.notes:
         doc.add_paragraph().add_run(note).italic = True
     path = Path(path)
-    try:
-        doc.save(str(path))
-    except OSError as err:
-        raise MigqError(f"cannot write the document: {err.strerror or err}.",
-                        hint="Close it in Word if it is open, or choose another -o path.", path=str(path)) from err
+    from migq.files import output_file
+
+    with output_file(path, app="Word") as tmp:
+        doc.save(str(tmp))
     return path

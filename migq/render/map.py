@@ -136,15 +136,9 @@ def draw_response_map(
         fig.savefig(buffer, format=kind, dpi=style.dpi, metadata=metadata[kind])
     data = buffer.getvalue()
     if out is not None:
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(data)
-        except OSError as exc:
-            raise MigqError(
-                f"Cannot write the map: {exc.strerror or exc}.",
-                hint="Choose a folder you can write to.",
-                path=str(out),
-            ) from exc
+        from migq.files import write_output
+
+        write_output(out, data)
     return data
 
 

@@ -86,9 +86,8 @@ def write_xlsx(report, path: str | Path) -> Path:
     for table in report.tables():
         _write_table(wb.create_sheet(_sheet_name(table, used)), table)
     path = Path(path)
-    try:
-        wb.save(path)
-    except OSError as err:
-        raise MigqError(f"cannot write the workbook: {err.strerror or err}.",
-                        hint="Close it in Excel if it is open, or choose another -o path.", path=str(path)) from err
+    from migq.files import output_file
+
+    with output_file(path, app="Excel") as tmp:
+        wb.save(tmp)
     return path
