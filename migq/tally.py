@@ -18,7 +18,7 @@ from datetime import date
 
 import pandas as pd
 
-COUNTED_STATUSES = ("accepted", "superseded")
+from migq.analysis.rules import COUNTED_STATUSES, is_late as _is_late
 NO_ANSWER = "_no_answer"
 SET_ASIDE = "_set_aside"
 NO_GROUP = "_none"
@@ -54,7 +54,7 @@ def counted_replies(submissions: pd.DataFrame, as_of: date,
         deadline = deadlines.get(iso3)
         if deadline is None:
             return bool(first.at[iso3, "late"])
-        return first.at[iso3, "received_on"] > deadline
+        return _is_late(first.at[iso3, "received_on"], deadline)
 
     out = latest[["iso3", "submission_id", "version_no", "received_on"]].copy()
     out["first_received_on"] = out["iso3"].map(first["received_on"])

@@ -27,7 +27,8 @@ NOT_SENT, SENT, REPLIED, REPLIED_PROBLEMS = "not sent", "sent", "replied", "repl
 REVISION_PENDING, HELD = "revision pending", "held"
 STATES = (NOT_SENT, SENT, HELD, REPLIED, REPLIED_PROBLEMS, REVISION_PENDING)
 ANSWERED = (REPLIED, REPLIED_PROBLEMS, REVISION_PENDING)
-COUNTED_STATUSES = ("accepted", "superseded")
+from migq.analysis.rules import COUNTED_STATUSES
+from migq.analysis import rules
 REPLY_STATUSES = (*COUNTED_STATUSES, "revision_pending")
 
 
@@ -149,7 +150,7 @@ def recipient_statuses(store: Store, qid: int, *, as_of: date | None = None,
             st.file_name, st.file_sha256 = d.file_name, d.file_sha256
             st.to = tuple(a for a in d.to_addresses.split(";") if a)
             st.cc = tuple(a for a in d.cc_addresses.split(";") if a)
-            st.deadline = d.deadline or deadline
+            st.deadline = rules.applicable_deadline(d.deadline, deadline)
         _apply_replies(st, by_iso.get(rec.iso3, []), problems)
         out.append(st)
     return out
@@ -157,14 +158,16 @@ def recipient_statuses(store: Store, qid: int, *, as_of: date | None = None,
 
 def _apply_replies(st: RecipientStatus, rows: list, problems: dict[int, int]) -> None:
     replies = [r for r in rows if r.status in REPLY_STATUSES]
-    counted = [r for r in replies if r.status in COUNTED_STATUSES]
+    counted = rules.counting_versions(replies)
     st.held = sum(1 for r in rows if r.status == "held")
     st.submission_ids = [r.id for r in rows]
     st.versions = len(replies)
     if replies:
         dates = [r.received_on for r in replies]
         st.first_reply, st.last_reply = min(dates), max(dates)
-        st.late = bool(min(replies, key=lambda r: (r.received_on, r.version_no)).late)
+    first = rules.first_counting(replies)
+    if first is not None:
+        st.late = rules.is_late(first.received_on, st.deadline) if st.deadline else bool(first.late)
     if counted:
         st.counted_version = counted[-1].version_no
         st.open_problems = problems.get(counted[-1].id, 0)

@@ -215,7 +215,9 @@ class _Context:
             verdict.sha256 = sha
             return verdict
         iso3, qid, q, issue_id, held_reason = verdict
-        late = bool(q.deadline and received > self._deadline(issue_id, q))
+        from migq.analysis import rules
+
+        late = rules.is_late(received, self._deadline(issue_id, q))
         outcome = FileOutcome(item.display, "held" if held_reason else "valid", iso3=iso3, reason=held_reason,
                               sha256=sha, received_on=received, late=late, problems=problems)
         if self.options.dry_run:
@@ -302,8 +304,10 @@ class _Context:
         return form.iso3, qid, q, form.issue_id, None
 
     def _deadline(self, issue_id, q):
+        from migq.analysis import rules
+
         d = self.dispatches.get(issue_id) if issue_id else None
-        return (d.deadline if d and d.deadline else q.deadline)
+        return rules.applicable_deadline(d.deadline if d else None, q.deadline)
 
 
 def _altered(item: Item) -> FileOutcome:
