@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from migq.errors import MigqError
 from migq.questionnaire import CLOSED_TYPES, Questionnaire
 from migq.xlsform_sources import language_header
 

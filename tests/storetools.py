@@ -125,3 +125,14 @@ def scratch_pg_database(server_url: str, prefix: str, template: str | None = Non
         with admin.connect() as c:
             c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+def send_three_with_two_replies(store) -> int:
+    """FRA, DEU and VAT sent; FRA replied on time, DEU after the 15 July report date."""
+    import datetime as _dt
+
+    qid = register_questionnaire(store, sample_questionnaire())
+    send_forms(store, qid, ["FRA", "DEU", "VAT"])
+    add_reply(store, qid, "FRA", {"agenda": "yes", "topics": "remit"}, _dt.date(2008, 4, 2))
+    add_reply(store, qid, "DEU", {"agenda": "no", "topics": "remit rights"}, _dt.date(2008, 7, 16))
+    return qid

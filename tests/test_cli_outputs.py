@@ -4,24 +4,20 @@ own reader, and a path that cannot be written is one Error: line naming it, exit
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from migq.cli import app
-from storetools import add_reply, register_questionnaire, sample_questionnaire, send_forms
+from storetools import send_three_with_two_replies
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def workspace(store, db_url):
-    qid = register_questionnaire(store, sample_questionnaire())
-    send_forms(store, qid, ["FRA", "DEU", "VAT"])
-    add_reply(store, qid, "FRA", {"agenda": "yes", "topics": "remit"}, date(2008, 4, 2))
-    add_reply(store, qid, "DEU", {"agenda": "no", "topics": "remit rights"}, date(2008, 7, 16))
+    send_three_with_two_replies(store)
     return db_url
 
 

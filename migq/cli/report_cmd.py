@@ -37,7 +37,6 @@ def choose_format(fmt: Optional[str], out: Optional[Path]) -> str:
 
 
 def write_report(report, fmt: str, out: Optional[Path]) -> None:
-    from migq.errors import MigqError
 
     if fmt == "table" and out is None:
         from migq.render.table import print_report

@@ -19,7 +19,7 @@ from datetime import date
 
 from sqlalchemy import and_, func, or_, select
 
-from migq.errors import MigqError, UsageError
+from migq.errors import UsageError
 from migq.store import schema
 from migq.store.db import Store
 

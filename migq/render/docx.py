@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from migq.errors import MigqError
 from migq.render.cells import format_cell, response_map
 
 

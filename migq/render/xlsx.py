@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from migq.errors import MigqError
 from migq.render.cells import neutralise
 
 HEADER_FILL = "D9D9D9"
